@@ -1,0 +1,14 @@
+// Shared jest settings for every workspace: TypeScript through ts-jest (transpile only, the
+// type check is `npm run build`), and the libs resolved from source.
+const path = require('path');
+const root = __dirname;
+module.exports = {
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.json'), isolatedModules: true, diagnostics: false }],
+  },
+  moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  moduleNameMapper: {
+    '^@chunkserve/(engine|persistence|contracts)$': path.join(root, 'libs/$1/src'),
+  },
+};

@@ -1,0 +1,7 @@
+module.exports = {
+  ...require('../jest.preset'),
+  displayName: 'native',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 120000,
+};
