@@ -1,0 +1,2 @@
+// Placeholder until the model runtime lands (issue 5).
+export {};
