@@ -25,3 +25,22 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN="short": must be at least 16 characters/);
   });
 });
+
+describe('engine and serving variables', () => {
+  it('has defaults and converts numbers', () => {
+    const env = validateEnvironment({ KV_CACHE_BYTES: '33554432', CHUNK_SIZE: '16', PINNED_TOKENS_QUOTA: '0', MODEL_PATH: '' });
+    expect(env.KV_CACHE_BYTES).toBe(33554432);
+    expect(env.CHUNK_SIZE).toBe(16);
+    expect(env.PINNED_TOKENS_QUOTA).toBe(0);
+    expect(env.MODEL_PATH).toBeUndefined();
+    expect(env.KV_DTYPE).toBe('fp32');
+    expect(env.RATE_LIMIT_REQUESTS).toBe(600);
+  });
+
+  it('rejects bad values', () => {
+    const bad = () => validateEnvironment({ KV_DTYPE: 'int4', CHUNK_SIZE: '0', BODY_LIMIT_BYTES: 'lots' });
+    expect(bad).toThrow(/CHUNK_SIZE="0": must not be less than 1/);
+    expect(bad).toThrow(/KV_DTYPE="int4": must be one of the following values: fp32, fp16, bf16/);
+    expect(bad).toThrow(/BODY_LIMIT_BYTES="lots": must be an integer number/);
+  });
+});

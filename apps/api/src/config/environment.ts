@@ -36,13 +36,59 @@ export class Environment {
 
   @IsIn(['auto', 'cpu', 'cuda'])
   ENGINE_DEVICE = 'auto';
+
+  /** A Hugging Face checkpoint directory; unset: the built-in demo model, generated under DATA_DIR. */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  MODEL_PATH?: string;
+
+  /** Bytes of the KV chunk pool. */
+  @Transform(toInt) @IsInt() @Min(1 << 20)
+  KV_CACHE_BYTES = 256 * 1024 * 1024;
+
+  /** Tokens per KV chunk (the unit of prefix sharing). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  CHUNK_SIZE = 64;
+
+  @IsIn(['fp32', 'fp16', 'bf16'])
+  KV_DTYPE = 'fp32';
+
+  /** Sequences decoded together at most. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(4096)
+  MAX_BATCH = 32;
+
+  /** CPU worker threads of the engine; 0: one per core. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(1024)
+  ENGINE_THREADS = 0;
+
+  /** Tokens a tenant may keep pinned over all its prompts' current versions. */
+  @Transform(toInt) @IsInt() @Min(0)
+  PINNED_TOKENS_QUOTA = 65536;
+
+  /** Requests per tenant per RATE_LIMIT_WINDOW_MS on the tenant endpoints. */
+  @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_REQUESTS = 600;
+
+  @Transform(toInt) @IsInt() @Min(1000)
+  RATE_LIMIT_WINDOW_MS = 60_000;
+
+  /** Largest accepted request body, in bytes. */
+  @Transform(toInt) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES = 1024 * 1024;
+
+  /** max_tokens when a request gives none. */
+  @Transform(toInt) @IsInt() @Min(1)
+  DEFAULT_MAX_TOKENS = 256;
+
+  /** How often the live stats are sampled and pushed, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  STATS_INTERVAL_MS = 5000;
 }
 
 export class EnvironmentError extends Error {}
 
 /** Parses and validates raw variables (process.env); throws EnvironmentError listing every problem. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const known = new Set(Object.keys(new Environment()).concat(['DATABASE_URL', 'ADMIN_TOKEN']));
+  const known = new Set(Object.keys(new Environment()).concat(['DATABASE_URL', 'ADMIN_TOKEN', 'MODEL_PATH']));
   const picked = Object.fromEntries(Object.entries(raw).filter(([k]) => known.has(k)));
   const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: true, forbidUnknownValues: true });

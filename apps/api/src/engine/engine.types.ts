@@ -1,0 +1,113 @@
+// The engine's TypeScript API as the API uses it (libs/engine, @chunkserve/engine). Every engine
+// call goes through EngineService; these types are the seam.
+export interface EngineOptions {
+  dataDir: string;
+  modelPath?: string;
+  device?: 'auto' | 'cpu' | 'cuda';
+  kvCacheBytes?: number;
+  chunkSize?: number;
+  kvDtype?: 'fp32' | 'fp16' | 'bf16';
+  maxBatch?: number;
+  threads?: number;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: string;
+}
+
+export interface GenerateRequest {
+  namespace: string;
+  promptTokens: number[];
+  maxTokens: number;
+  n?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  seed?: number;
+  stop?: string[];
+  stopTokenIds?: number[];
+  repetitionPenalty?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+}
+
+export type GenerateEvent =
+  | {
+      type: 'token';
+      choice: number;
+      tokenId: number;
+      text: string;
+      logprob?: number;
+      topLogprobs?: { tokenId: number; token: string; logprob: number }[];
+    }
+  | {
+      type: 'done';
+      choice: number;
+      finishReason: 'stop' | 'length' | 'cancelled';
+      usage: { promptTokens: number; cachedTokens: number; completionTokens: number };
+      timings: { queuedMs: number; ttftMs: number; tokensPerSecond: number };
+    };
+
+export interface PrewarmResult {
+  tokens: number;
+  cachedTokens: number;
+  chunks: number;
+  chunkIds: number[];
+}
+
+export interface SnapshotChunk {
+  id: number;
+  parent: number | null;
+  namespace: string;
+  tokens: number;
+  refs: number;
+  pinned: boolean;
+  lastUse: number;
+}
+
+export interface CacheSnapshot {
+  chunkSize: number;
+  chunks: SnapshotChunk[];
+}
+
+export interface EngineStats {
+  lookups: number;
+  hitTokens: number;
+  missedTokens: number;
+  evictions: number;
+  bytesInUse: number;
+  bytesPinned: number;
+  bytesCached: number;
+  bytesFree: number;
+  running: number;
+  waiting: number;
+  generatedTokens: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  isDemo: boolean;
+  architecture: string;
+  contextLength: number;
+  vocabSize: number;
+  nLayers: number;
+  hiddenSize: number;
+}
+
+export interface LlmEngineLike {
+  readonly model: ModelInfo;
+  readonly backend: { backend: 'cpu' | 'cuda'; simd: string; cudaCompiled: boolean; gpuName: string | null };
+  encode(text: string): number[];
+  decode(tokens: number[]): string;
+  encodeChat(messages: ChatMessage[], opts?: { addGenerationPrompt?: boolean }): number[];
+  encodeSystemPrefix(systemContent: string): number[];
+  generate(req: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerateEvent>;
+  prewarm(namespace: string, tokens: number[]): Promise<PrewarmResult>;
+  unpin(namespace: string, tokens: number[]): void;
+  snapshot(namespace?: string): CacheSnapshot;
+  stats(): EngineStats;
+  close(): Promise<void>;
+}
