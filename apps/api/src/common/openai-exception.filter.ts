@@ -2,7 +2,7 @@
 // full, bugs) to OpenAI's error body. When an SSE stream has already started, the error becomes
 // the stream's last event.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 
 import { EngineCapacityError } from '../engine/engine-errors';
 import { errorBody, OpenAiError, typeForStatus, type OpenAiErrorBody } from './openai-error';
@@ -14,8 +14,14 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    // Health checks keep terminus's body (which check is down, and why).
+    if (exception instanceof HttpException && (req.path === '/readyz' || req.path === '/healthz')) {
+      res.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     const { status, body } = toOpenAiError(exception);
-    if (status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (isUnexpected(exception)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (res.headersSent) {
       if (!res.writableEnded) res.end(`data: ${JSON.stringify(body)}\n\n`);
       return;
@@ -51,7 +57,18 @@ export function toOpenAiError(exception: unknown): { status: number; body: OpenA
   return { status: 500, body: errorBody('Internal server error', 'server_error', null) };
 }
 
+/** A bug or an outage, worth an error log line (not a client's mistake nor a deliberate refusal). */
+export function isUnexpected(exception: unknown): boolean {
+  if (exception instanceof OpenAiError || exception instanceof EngineCapacityError) return false;
+  if (exception instanceof HttpException) return exception.getStatus() >= 500;
+  return typeof (exception as { type?: unknown })?.type !== 'string';
+}
+
 function httpMessage(exception: HttpException): string {
+  const status = exception.getStatus();
+  // Express's body parser errors reach here as plain HttpExceptions with its terse wording.
+  if (status === 413) return 'The request body is larger than the limit (BODY_LIMIT_BYTES).';
+  if (status === 400 && /JSON/.test(exception.message)) return `The request body is not valid JSON: ${exception.message}`;
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
   const message = (response as { message?: unknown }).message;

@@ -149,6 +149,11 @@ class SamplingDto {
   @Max(2)
   presence_penalty?: number;
 
+  @ApiPropertyOptional({ description: 'ChunkServe extension (as in vLLM): keep generating past end-of-turn tokens' })
+  @IsOptional()
+  @IsBoolean()
+  ignore_eos?: boolean;
+
   @ApiPropertyOptional({ description: 'Accepted and ignored (end-user id)' })
   @IsOptional()
   @IsString()

@@ -40,6 +40,7 @@ describe('sampling and log probabilities', () => {
   it('maps OpenAI names and drops what is unset', () => {
     const dto = { model: 'm', messages: [], n: 2, top_p: 0.9, stop: 'END', seed: 7 } as unknown as ChatCompletionDto;
     expect(samplingOptions(dto)).toEqual({ n: 2, topP: 0.9, stop: ['END'], seed: 7 });
+    expect(samplingOptions({ ...dto, ignore_eos: true, temperature: 0 } as ChatCompletionDto)).toMatchObject({ stopAtEos: false, temperature: 0 });
   });
   it('chat: logprobs + top_logprobs; completions: an integer', () => {
     expect(logprobOptions({ logprobs: true, top_logprobs: 3 } as ChatCompletionDto)).toEqual({ logprobs: true, topLogprobs: 3 });

@@ -57,6 +57,7 @@ export function samplingOptions(dto: ChatCompletionDto | CompletionDto): Omit<En
     stop,
     frequencyPenalty: dto.frequency_penalty,
     presencePenalty: dto.presence_penalty,
+    stopAtEos: dto.ignore_eos === undefined ? undefined : !dto.ignore_eos,
   });
 }
 

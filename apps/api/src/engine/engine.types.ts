@@ -32,6 +32,8 @@ export interface GenerateRequest {
   presencePenalty?: number;
   logprobs?: boolean;
   topLogprobs?: number;
+  /** Default true: also stop at the model's end-of-turn tokens. */
+  stopAtEos?: boolean;
 }
 
 export type GenerateEvent =
@@ -58,33 +60,52 @@ export interface PrewarmResult {
   chunkIds: number[];
 }
 
+export interface CacheCounters {
+  lookups: number;
+  hitTokens: number;
+  missedTokens: number;
+  evictions: number;
+  capacityChunks: number;
+  usedChunks: number;
+  referencedChunks: number;
+  pinnedChunks: number;
+  cachedChunks: number;
+  freeChunks: number;
+  chunkBytes: number;
+  bytesInUse: number;
+  bytesPinned: number;
+  bytesCached: number;
+  bytesFree: number;
+  liveSequences: number;
+}
+
 export interface SnapshotChunk {
   id: number;
   parent: number | null;
   namespace: string;
   tokens: number;
-  refs: number;
-  pinned: boolean;
+  computed: number;
+  refCount: number;
+  pinCount: number;
   lastUse: number;
 }
 
 export interface CacheSnapshot {
-  chunkSize: number;
+  version: number;
+  counters: CacheCounters;
+  /** Parents before children. */
   chunks: SnapshotChunk[];
 }
 
-export interface EngineStats {
-  lookups: number;
-  hitTokens: number;
-  missedTokens: number;
-  evictions: number;
-  bytesInUse: number;
-  bytesPinned: number;
-  bytesCached: number;
-  bytesFree: number;
+export interface EngineStats extends CacheCounters {
   running: number;
   waiting: number;
   generatedTokens: number;
+  promptTokens: number;
+  computedPromptTokens: number;
+  preemptions: number;
+  steps: number;
+  requestsFinished: number;
 }
 
 export interface ModelInfo {

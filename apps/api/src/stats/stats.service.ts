@@ -154,14 +154,14 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
   tree(tenantId?: string): CacheTree {
     const snapshot = this.engine.snapshot(tenantId);
     return {
-      chunkSize: snapshot.chunkSize,
+      chunkSize: this.engine.chunkSize,
       chunks: snapshot.chunks.map((c) => ({
         id: c.id,
         parent: c.parent,
         tenantId: tenantOf(c.namespace),
         tokens: c.tokens,
-        refs: c.refs,
-        pinned: c.pinned,
+        refs: c.refCount,
+        pinned: c.pinCount > 0,
         lastUse: c.lastUse,
       })),
     };

@@ -16,7 +16,7 @@ import { bearerToken } from '../api-keys/api-key.secret';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
 import { OpenAiError } from '../common/openai-error';
-import { toOpenAiError } from '../common/openai-exception.filter';
+import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
 import { flattenValidationErrors } from '../common/validation';
 import { ChatCompletionDto } from '../completions/completion.dto';
 import { CompletionService } from '../completions/completion.service';
@@ -30,6 +30,7 @@ const MAX_CONCURRENT_PER_SOCKET = 16;
 interface Session {
   tenant?: AuthenticatedTenant;
   running: Map<string, AbortController>;
+  queue: Promise<void>;
 }
 
 @WebSocketGateway({ path: '/v1/stream' })
@@ -43,28 +44,24 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
-    const session: Session = { running: new Map() };
+    const session: Session = { running: new Map(), queue: Promise.resolve() };
     this.sessions.set(socket, session);
-    // Listen before anything is awaited, so no early message is lost.
-    const early: string[] = [];
-    let ready = false;
-    socket.on('message', (data) => {
-      const text = data.toString();
-      if (!ready) early.push(text);
-      else void this.onMessage(socket, session, text);
-    });
+    // Messages are handled one after another (authentication first); generations run concurrently.
+    const enqueue = (text: string) => (session.queue = session.queue.then(() => this.onMessage(socket, session, text)));
+    socket.on('message', (data) => void enqueue(data.toString()));
 
     const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://x').searchParams.get('api_key');
-    if (token !== null) {
+    if (token === null) {
+      const timer = setTimeout(() => !session.tenant && this.reject(socket, 'Authenticate within 10 s: {"type":"auth","api_key":"..."}'), AUTH_TIMEOUT_MS);
+      socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    // Queued ahead of any message the client sends right away.
+    session.queue = session.queue.then(async () => {
       session.tenant = (await this.keys.authenticate(token)) ?? undefined;
       if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
       this.send(socket, { type: 'ready', tenantId: session.tenant.id });
-    } else {
-      const timer = setTimeout(() => !session.tenant && this.reject(socket, 'Authenticate within 10 s: {"type":"auth","api_key":"..."}'), AUTH_TIMEOUT_MS);
-      socket.once('close', () => clearTimeout(timer));
-    }
-    ready = true;
-    for (const text of early) await this.onMessage(socket, session, text);
+    });
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -73,6 +70,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
+    if (socket.readyState !== socket.OPEN) return;
     let message: { type?: unknown; id?: unknown; request?: unknown; api_key?: unknown };
     try {
       message = JSON.parse(text);
@@ -90,7 +88,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     switch (message.type) {
       case 'generate':
         if (id === undefined) return this.sendError(socket, undefined, OpenAiError.badRequest('generate needs a string id (1-128 chars).', 'invalid_value', 'id'));
-        return this.generate(socket, session, session.tenant, id, message.request);
+        void this.generate(socket, session, session.tenant, id, message.request);
+        return;
       case 'cancel':
         if (id !== undefined) session.running.get(id)?.abort();
         return;
@@ -150,8 +149,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private sendError(socket: WebSocket, id: string | undefined, err: unknown): void {
-    const { status, body } = toOpenAiError(err);
-    if (status >= 500) this.logger.error(err instanceof Error ? err.stack : String(err));
+    const { body } = toOpenAiError(err);
+    if (isUnexpected(err)) this.logger.error(err instanceof Error ? err.stack : String(err));
     this.send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
   }
 
