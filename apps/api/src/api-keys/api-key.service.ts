@@ -1,4 +1,4 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiKey, Tenant } from '@chunkserve/persistence';
 import type { CreatedApiKey } from '@chunkserve/contracts';
@@ -20,8 +20,9 @@ export interface ApiKeyInfo {
 }
 
 @Injectable()
-export class ApiKeyService {
+export class ApiKeyService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ApiKeyService.name);
+  private readonly pendingWrites = new Set<Promise<unknown>>();
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -54,6 +55,10 @@ export class ApiKeyService {
     if (!result.affected && !(await this.keys.existsBy({ id }))) throw new NotFoundException(`No API key ${id}.`);
   }
 
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.pendingWrites]);
+  }
+
   /** The tenant of a valid, unrevoked key, else null. */
   async authenticate(key: string): Promise<AuthenticatedTenant | null> {
     const prefix = prefixOf(key);
@@ -62,7 +67,12 @@ export class ApiKeyService {
     if (!row || !keyMatches(key, row.keyHash)) return null;
     const now = Date.now();
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      this.keys.update({ id: row.id }, { lastUsedAt: new Date(now) }).catch((err) => this.logger.warn(`last_used_at: ${err}`));
+      row.lastUsedAt = new Date(now);
+      const write = this.keys
+        .update({ id: row.id }, { lastUsedAt: row.lastUsedAt })
+        .catch((err) => this.logger.warn(`last_used_at: ${err}`))
+        .finally(() => this.pendingWrites.delete(write));
+      this.pendingWrites.add(write);
     }
     return { id: row.tenantId, keyId: row.id };
   }

@@ -1,10 +1,17 @@
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 
-/** Rate limits per tenant (runs after ApiKeyGuard, which sets req.tenant). */
+/**
+ * Rate limits per tenant over all its endpoints together (runs after ApiKeyGuard, which sets
+ * req.tenant); the stock guard counts per route and client IP.
+ */
 @Injectable()
 export class TenantThrottlerGuard extends ThrottlerGuard {
   protected async getTracker(req: Record<string, any>): Promise<string> {
     return `tenant:${req.tenant?.id ?? req.ip}`;
+  }
+
+  protected generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
+    return `${throttler}:${tracker}`;
   }
 }
