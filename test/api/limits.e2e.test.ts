@@ -1,11 +1,12 @@
 // Per-tenant rate limits (@nestjs/throttler keyed by the authenticated tenant) answer 429 in
-// OpenAI's error shape, without touching other tenants.
-import { call, createTenant, startApi, type RunningApi } from '../support/api-app';
+// OpenAI's error shape, without touching other tenants; a prompt larger than the engine's KV pool
+// is refused with 503 and nothing is stored.
+import { call, createTenant, longSystemPrompt, startApi, type RunningApi } from '../support/api-app';
 
 describe('rate limits', () => {
   let api: RunningApi;
   beforeAll(async () => {
-    api = await startApi({ env: { RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_MS: '60000' } });
+    api = await startApi({ env: { RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_MS: '60000', KV_CACHE_BYTES: String(1024 * 1024) } });
   });
   afterAll(() => api?.close());
 
@@ -19,5 +20,14 @@ describe('rate limits', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
     expect((await call(api.url, quiet.key, 'GET', '/v1/prompts')).status).toBe(200);
+  });
+
+  it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {
+    const big = await createTenant(api.url, 'big');
+    const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 60) });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ type: 'server_error', code: 'engine_overloaded' });
+    expect(res.body.error.message).toMatch(/KV cache/);
+    expect((await call(api.url, big.key, 'GET', '/v1/prompts')).body).toEqual([]);
   });
 });

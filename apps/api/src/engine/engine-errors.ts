@@ -6,7 +6,11 @@ export class EngineCapacityError extends Error {
   }
 }
 
-/** The engine reports a full pool with these words (its errors come from another realm: match text). */
+/**
+ * The engine reports a full pool with these words ("the prompt does not fit in the KV cache pool
+ * (raise kvCacheBytes)"); its errors may come from another realm, so the text is matched.
+ */
 export function isCapacityError(err: unknown): boolean {
-  return err instanceof Error && /pool (is )?full|out of (kv )?(memory|chunks)|no free chunks|capacity/i.test(err.message);
+  const message = (err as { message?: unknown })?.message;
+  return typeof message === 'string' && /does not fit in the KV cache|more KV cache than|raise kvCacheBytes|pool (is )?full/i.test(message);
 }
