@@ -24,7 +24,7 @@ describe('rate limits', () => {
 
   it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {
     const big = await createTenant(api.url, 'big');
-    const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 60) });
+    const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 20) });
     expect(res.status).toBe(503);
     expect(res.body.error).toMatchObject({ type: 'server_error', code: 'engine_overloaded' });
     expect(res.body.error.message).toMatch(/KV cache/);
