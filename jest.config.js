@@ -8,4 +8,4 @@ const projects = [...candidates.slice(0, 1), ...libs, ...candidates.slice(1)]
   .filter((dir) => existsSync(path.join(__dirname, dir, 'jest.config.js')))
   .map((dir) => `<rootDir>/${dir}`);
 
-module.exports = { projects, testTimeout: 180000 };
+module.exports = { projects };

@@ -7,6 +7,7 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.json'), diagnostics: false }],
   },
+  setupFilesAfterEnv: [path.join(root, 'jest.timeout.js')],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   moduleNameMapper: {
     '^@chunkserve/(engine|persistence|contracts)$': path.join(root, 'libs/$1/src'),

@@ -4,9 +4,13 @@ import { join } from 'path';
 
 export const API_MAIN = join(__dirname, '../../apps/api/dist/main.js');
 
-export interface ApiProcess {
+/** A child process whose output is collected. */
+export interface WatchedProcess {
   child: ChildProcess;
   output: () => string;
+}
+
+export interface ApiProcess extends WatchedProcess {
   exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -32,10 +36,10 @@ export function spawnApi(env: Record<string, string>): ApiProcess {
 }
 
 /** Polls url until it answers with `status`, or fails after timeoutMs with the process output. */
-export async function waitForStatus(url: string, status: number, api: ApiProcess, timeoutMs = 90_000): Promise<Response> {
+export async function waitForStatus(url: string, status: number, proc: WatchedProcess, timeoutMs = 90_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (api.child.exitCode !== null) throw new Error(`API exited with ${api.child.exitCode}:\n${api.output()}`);
+    if (proc.child.exitCode !== null) throw new Error(`process exited with ${proc.child.exitCode}:\n${proc.output()}`);
     try {
       const res = await fetch(url);
       if (res.status === status) return res;
@@ -44,5 +48,5 @@ export async function waitForStatus(url: string, status: number, api: ApiProcess
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms:\n${api.output()}`);
+  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms:\n${proc.output()}`);
 }

