@@ -5,6 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/**/*.e2e.test.ts'],
   testEnvironment: '<rootDir>/support/e2e-environment.js',
   globalSetup: '<rootDir>/support/global-setup.ts',
-  setupFilesAfterEnv: ['<rootDir>/support/jest-timeout.ts'],
   globalTeardown: '<rootDir>/support/global-teardown.ts',
 };
