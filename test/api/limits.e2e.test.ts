@@ -2,6 +2,7 @@
 // OpenAI's error shape, without touching other tenants; a prompt larger than the engine's KV pool
 // is refused with 503 and nothing is stored.
 import { call, createTenant, longSystemPrompt, startApi, type RunningApi } from '../support/api-app';
+import { WsClient } from '../support/ws-client';
 
 describe('rate limits', () => {
   let api: RunningApi;
@@ -20,6 +21,14 @@ describe('rate limits', () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
     expect((await call(api.url, quiet.key, 'GET', '/v1/prompts')).status).toBe(200);
+
+    // WebSocket generations draw on the same budget.
+    const socket = await WsClient.open(`${api.url.replace(/^http/, 'ws')}/v1/stream`, { authorization: `Bearer ${noisy.key}` });
+    await socket.next((m) => m.type === 'ready');
+    socket.send({ type: 'generate', id: 'g', request: { model: 'any', messages: [{ role: 'user', content: 'hi' }] } });
+    const refused = await socket.next((m) => m.type === 'error' && m.id === 'g');
+    expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    socket.ws.close();
   });
 
   it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {

@@ -12,6 +12,11 @@ export class TenantThrottlerGuard extends ThrottlerGuard {
   }
 
   protected generateKey(_context: ExecutionContext, tracker: string, throttler: string): string {
-    return `${throttler}:${tracker}`;
+    return tenantThrottleKey(throttler, tracker);
   }
+}
+
+/** The storage key of a tenant's budget, shared by HTTP requests and WebSocket generations. */
+export function tenantThrottleKey(throttler: string, tracker: string): string {
+  return `${throttler}:${tracker}`;
 }

@@ -5,6 +5,8 @@
 // generation; several may run at once; closing the socket cancels them all. Sends wait while the
 // socket's buffer is above a high-water mark (backpressure reaches the engine loop).
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import type { StreamServerMessage } from '@chunkserve/contracts';
 import { plainToInstance } from 'class-transformer';
@@ -15,6 +17,8 @@ import type { WebSocket } from 'ws';
 import { bearerToken } from '../api-keys/api-key.secret';
 import { ApiKeyService } from '../api-keys/api-key.service';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
+import { tenantThrottleKey } from '../auth/tenant-throttler.guard';
+import type { Environment } from '../config/environment';
 import { OpenAiError } from '../common/openai-error';
 import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
 import { flattenValidationErrors } from '../common/validation';
@@ -41,6 +45,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   constructor(
     private readonly keys: ApiKeyService,
     private readonly completions: CompletionService,
+    private readonly config: ConfigService<Environment, true>,
+    @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
@@ -103,6 +109,9 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
       return this.sendError(socket, id, new OpenAiError(429, `At most ${MAX_CONCURRENT_PER_SOCKET} generations per socket.`, 'rate_limit_error', 'too_many_generations'));
     }
+    if (await this.overRateLimit(tenant)) {
+      return this.sendError(socket, id, new OpenAiError(429, 'Too many requests for this tenant; retry later.', 'rate_limit_error', 'rate_limit_exceeded'));
+    }
     const controller = new AbortController();
     session.running.set(id, controller);
     try {
@@ -129,6 +138,14 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     } finally {
       session.running.delete(id);
     }
+  }
+
+  /** Each generation counts against the tenant's budget, like an HTTP request. */
+  private async overRateLimit(tenant: AuthenticatedTenant): Promise<boolean> {
+    const ttl = this.config.get('RATE_LIMIT_WINDOW_MS', { infer: true });
+    const limit = this.config.get('RATE_LIMIT_REQUESTS', { infer: true });
+    const record = await this.throttle.increment(tenantThrottleKey('default', `tenant:${tenant.id}`), ttl, limit, ttl, 'default');
+    return record.isBlocked;
   }
 
   private send(socket: WebSocket, message: StreamServerMessage, callback?: (err?: Error) => void): void {
