@@ -20,6 +20,11 @@ import type {
 
 const NAMESPACE_PREFIX = 'tenant:';
 
+export interface WarmedPrefix extends PrewarmResult {
+  /** Tokens held by the prefix's chunks after pre-warming (PrewarmResult.cachedTokens: before). */
+  residentTokens: number;
+}
+
 /** The engine namespace of a tenant: derived from the authenticated tenant id, never from a request. */
 export function namespaceOf(tenantId: string): string {
   return `${NAMESPACE_PREFIX}${tenantId}`;
@@ -107,12 +112,23 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     return this.loaded().encodeSystemPrefix(content);
   }
 
-  async prewarm(tenantId: string, tokens: number[]): Promise<PrewarmResult> {
+  /**
+   * Pins the tokens in the tenant's namespace (computing what is not cached yet) and reads back from
+   * the engine's chunk tree how many of them its chunks now hold: what a completion starting with
+   * these tokens finds cached.
+   */
+  async prewarm(tenantId: string, tokens: number[]): Promise<WarmedPrefix> {
+    let result: PrewarmResult;
     try {
-      return await this.loaded().prewarm(namespaceOf(tenantId), tokens);
+      result = await this.loaded().prewarm(namespaceOf(tenantId), tokens);
     } catch (err) {
       throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
     }
+    const ids = new Set(result.chunkIds);
+    const residentTokens = this.snapshot(tenantId)
+      .chunks.filter((c) => ids.has(c.id))
+      .reduce((sum, c) => sum + c.computed, 0);
+    return { ...result, residentTokens };
   }
 
   unpin(tenantId: string, tokens: number[]): void {

@@ -50,7 +50,7 @@ export class PromptService {
             version: 1,
             content,
             tokens: tokens.length,
-            cachedTokens: warm.cachedTokens,
+            cachedTokens: warm.residentTokens,
             chunks: warm.chunks,
             status: 'warm',
           }),
@@ -78,7 +78,7 @@ export class PromptService {
             version: prompt.currentVersion + 1,
             content,
             tokens: tokens.length,
-            cachedTokens: warm.cachedTokens,
+            cachedTokens: warm.residentTokens,
             chunks: warm.chunks,
             status: 'warm',
           }),
@@ -148,7 +148,7 @@ export class PromptService {
       const tenantId = (v as PromptVersion & { tenantId: string }).tenantId;
       try {
         const result = await this.engine.prewarm(tenantId, this.engine.encodeSystemPrefix(v.content));
-        await this.versions.update({ id: v.id }, { status: 'warm', tokens: result.tokens, cachedTokens: result.cachedTokens, chunks: result.chunks });
+        await this.versions.update({ id: v.id }, { status: 'warm', tokens: result.tokens, cachedTokens: result.residentTokens, chunks: result.chunks });
         warmed += 1;
       } catch (err) {
         this.logger.error(`re-warming prompt ${v.promptId} v${v.version} failed: ${(err as Error).message}`);
