@@ -317,7 +317,8 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     if (!(p.sampling.top_p > 0 && p.sampling.top_p <= 1)) throw Napi::RangeError::New(env, "topP must be in (0, 1]");
     if (p.sampling.top_k < 0) throw Napi::RangeError::New(env, "topK must be >= 0");
     if (p.sampling.repetition_penalty <= 0) throw Napi::RangeError::New(env, "repetitionPenalty must be > 0");
-    if (p.sampling.top_logprobs < 0 || p.sampling.top_logprobs > 20) throw Napi::RangeError::New(env, "topLogprobs must be in [0, 20]");
+    // Up to the whole vocabulary (tests read full distributions); the HTTP API caps it at 20.
+    if (p.sampling.top_logprobs < 0) throw Napi::RangeError::New(env, "topLogprobs must be >= 0");
     try {
       s.submit(static_cast<int64_t>(info[0].As<Napi::Number>().Int64Value()), std::move(p));
     } catch (const std::exception& e) {
@@ -344,8 +345,10 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
 
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "cancel(id): id must be a number");
-    sched(env).cancel(info[0].As<Napi::Number>().Int64Value());
+    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "cancel(id, choice?): id must be a number");
+    int32_t choice = -1;
+    if (info.Length() > 1 && info[1].IsNumber()) choice = info[1].As<Napi::Number>().Int32Value();
+    sched(env).cancel(info[0].As<Napi::Number>().Int64Value(), choice);
     return env.Undefined();
   }
 

@@ -118,10 +118,10 @@ void Scheduler::prewarm(int64_t id, const std::string& ns, std::vector<int32_t> 
   wake_.notify_all();
 }
 
-void Scheduler::cancel(int64_t id) {
+void Scheduler::cancel(int64_t id, int32_t choice) {
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
-    cancels_.push_back(id);
+    cancels_.emplace_back(id, choice);
   }
   wake_.notify_all();
 }
@@ -183,7 +183,7 @@ void Scheduler::loop() {
 
 void Scheduler::intake() {
   std::vector<std::unique_ptr<Request>> fresh;
-  std::vector<int64_t> cancels;
+  std::vector<std::pair<int64_t, int32_t>> cancels;
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
     fresh.swap(inbox_);
@@ -194,12 +194,12 @@ void Scheduler::intake() {
     int64_t id = r->id;
     requests_[id] = std::move(r);
   }
-  for (int64_t id : cancels) {
+  for (const auto& [id, choice] : cancels) {
     auto it = requests_.find(id);
     if (it == requests_.end()) continue;  // already finished
     Request* r = it->second.get();
     for (auto& u : r->units)
-      if (u->state != Unit::State::Finished) finish(u.get(), "cancelled");
+      if (u->state != Unit::State::Finished && (choice < 0 || u->choice == choice)) finish(u.get(), "cancelled");
   }
 }
 
@@ -371,6 +371,7 @@ void Scheduler::fork_choices(Unit* parent, const float* row) {
   std::vector<float> copy(row, row + cfg_.vocab);  // [vocab] each choice samples the same logits
   for (size_t c = 1; c < r->units.size(); ++c) {
     Unit* u = r->units[c].get();
+    if (u->state == Unit::State::Finished) continue;  // cancelled before the fork
     if (static_cast<int>(running_.size()) < sc_.max_batch) {
       try {
         u->seq = cache_->fork(parent->seq);

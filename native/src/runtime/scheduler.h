@@ -52,7 +52,8 @@ class Scheduler {
   void submit(int64_t id, GenerateParams params);
   // Computes the tokens' K/V under ns without generating, pins them; emits a Prewarmed event.
   void prewarm(int64_t id, const std::string& ns, std::vector<int32_t> tokens);
-  void cancel(int64_t id);
+  // Ends the request's choices (choice < 0: all of them) with finish reason "cancelled".
+  void cancel(int64_t id, int32_t choice = -1);
   size_t unpin(const std::string& ns, const std::vector<int32_t>& tokens);
   CacheSnapshot snapshot();
   SchedulerStats stats();
@@ -103,7 +104,7 @@ class Scheduler {
   std::mutex inbox_mu_;
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Request>> inbox_;
-  std::vector<int64_t> cancels_;
+  std::vector<std::pair<int64_t, int32_t>> cancels_;  // (request, choice or -1)
   bool stopping_ = false;
   std::thread thread_;
 };
