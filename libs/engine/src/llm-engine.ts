@@ -119,16 +119,19 @@ export class LlmEngine {
     const stopIds = [...new Set([...(req.stopTokenIds ?? []), ...(req.stopAtEos === false ? [] : this.tokenizer.eosTokenIds)])];
     const decoders = Array.from({ length: n }, () => new StreamDecoder(this.tokenizer, req.stop ?? []));
     const held: GenerateEvent[][] = Array.from({ length: n }, () => []); // token events waiting for their text
+    const heldText: string[] = new Array(n).fill(''); // their text so far
     let open = n;
     const onAbort = () => this.runtime.cancel(id);
     const queue = new EventQueue<GenerateEvent>(() => this.runtime.cancel(id));
-    const release = (textOnLast: string, choice: number) => {
+    // Emits the held token events of a choice, their text on the last one.
+    const release = (choice: number) => {
       const evs = held[choice];
       if (evs.length === 0) return;
       const last = evs[evs.length - 1];
-      if (last.type === 'token') last.text = textOnLast;
+      if (last.type === 'token') last.text = heldText[choice];
       for (const ev of evs) queue.push(ev);
       held[choice] = [];
+      heldText[choice] = '';
     };
     const finish = () => {
       this.handlers.delete(id);
@@ -147,15 +150,16 @@ export class LlmEngine {
         if (e.logprob !== undefined) ev.logprob = e.logprob;
         if (e.topLogprobs) ev.topLogprobs = e.topLogprobs.map((t) => ({ tokenId: t.tokenId, token: this.tokenizer.tokenString(t.tokenId), logprob: t.logprob }));
         held[e.choice].push(ev);
-        const text = d.push(e.tokenId);
+        heldText[e.choice] += d.push(e.tokenId);
         if (d.stopped) this.runtime.cancel(id, e.choice);
         if (d.holding && !d.stopped) return;
-        release(text, e.choice);
+        release(e.choice);
         return;
       }
       if (e.type === 'done') {
         const d = decoders[e.choice];
-        release(d.flush(), e.choice);
+        heldText[e.choice] += d.flush();
+        release(e.choice);
         queue.push({
           type: 'done',
           choice: e.choice,
