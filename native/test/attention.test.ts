@@ -80,6 +80,21 @@ describe('decode attention (TPP and baseline) vs float64 references', () => {
     expect(base.kvBytesRead).toBeGreaterThan(tpp.kvBytesRead * 3);
   });
 
+  test('long shared chains are split into segments; nested sharing ranges merge exactly', () => {
+    const rnd = mulberry32(77);
+    const c = 4;
+    const w = new KvWorld(config({ chunkSize: c, nKvHeads: 1, headDim: 128 }));
+    const sys = randomTokens(rnd, 21 * c); // 21 full chunks shared by all: segments of 8, 8, 5
+    const branch = randomTokens(rnd, 3 * c); // 3 more chunks shared by half of them
+    const seqs = [0, 1, 2, 3, 4, 5].map((i) =>
+      w.insert('t', [...sys, ...(i % 2 ? branch : []), ...randomTokens(rnd, i, 1000)]).seq,
+    );
+    checkDecode(w, seqs, 2, rnd);
+    const stats = w.cache.decodeStats('tpp');
+    expect(stats.sharedChunks).toBe(24);
+    expect(stats.segments).toBe(4);
+  });
+
   test('one sequence, one token, and a prompt ending on a chunk boundary (empty tail)', () => {
     const rnd = mulberry32(11);
     const w = new KvWorld(config({ chunkSize: 8 }));

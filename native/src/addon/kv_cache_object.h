@@ -38,6 +38,7 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value CheckInvariants(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
   // attention_binding.cc
   Napi::Value DecodeAttention(const Napi::CallbackInfo& info);
   Napi::Value DecodeStats(const Napi::CallbackInfo& info);
@@ -46,6 +47,11 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   Napi::Value ReferencePrefill(const Napi::CallbackInfo& info);
 
   SeqId seq_arg(const Napi::CallbackInfo& info, size_t i);
+  // The cache; throws once dispose() released it.
+  KvCache& cache(Napi::Env env) {
+    if (!cache_) throw Napi::Error::New(env, "KvCache was disposed");
+    return *cache_;
+  }
   DecodePlan& plan_for(DecodeMethod m) { return m == DecodeMethod::Tpp ? tpp_plan_ : baseline_plan_; }
 
   std::unique_ptr<KvCache> cache_;
