@@ -1,2 +1,14 @@
-// Placeholder until the model runtime lands (issue 5).
-export {};
+// @chunkserve/engine: the model runtime for the API (see docs/model-runtime.md).
+export { LlmEngine } from './llm-engine';
+export type { BackendInfo } from './llm-engine';
+export * from './types';
+export { CheckpointError } from './checkpoint/checkpoint-error';
+export { loadCheckpoint } from './checkpoint/load-checkpoint';
+export { parseModelConfig } from './checkpoint/model-config';
+export type { NativeModelConfig } from './checkpoint/model-config';
+export { readSafetensorsHeader, writeSafetensors } from './checkpoint/safetensors';
+export { TextTokenizer } from './text/text-tokenizer';
+export { StreamDecoder } from './text/stream-decoder';
+export { DEMO_MODEL_ID, DEMO_SPEC, ensureDemoModel } from './demo/demo-model';
+export { writeRandomLlama, randomLlamaTensors, randomLlamaConfig } from './demo/random-llama';
+export type { RandomLlamaSpec } from './demo/random-llama';

@@ -1,0 +1,33 @@
+// Element-wise pieces of a Llama layer: RMSNorm, rotary position embedding, SwiGLU.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/model_config.h"
+
+namespace chunkserve {
+
+// y[t] = x[t] / sqrt(mean(x[t]^2) + eps) * weight, for x, y: [n_tokens, dim] (y may alias x).
+void rms_norm(const float* x, const float* weight, int64_t n_tokens, int dim, float eps, float* y);
+
+// Rotary embedding in Hugging Face's rotate_half layout: dims (i, i + head_dim/2) form a pair
+// rotated by angle pos * inv_freq[i].
+class Rope {
+ public:
+  explicit Rope(const ModelConfig& cfg);  // inv_freq with the config's theta and rope_scaling
+  // x: [n_tokens, n_heads, head_dim] rotated in place; positions: [n_tokens].
+  void apply(float* x, int64_t n_tokens, int n_heads, const int32_t* positions) const;
+  const std::vector<double>& inv_freq() const { return inv_freq_; }
+
+ private:
+  int head_dim_;
+  std::vector<double> inv_freq_;  // [head_dim / 2]
+};
+
+// gate[t][i] = silu(gate[t][i]) * up[t][i] for gate, up: [n_tokens, dim] (result in gate).
+void swiglu(float* gate, const float* up, int64_t n);
+
+// x[i] += y[i]
+void add_inplace(float* x, const float* y, int64_t n);
+
+}  // namespace chunkserve

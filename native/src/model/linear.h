@@ -1,0 +1,34 @@
+// Linear layers: Y = X W^T (+ b), batched over every token of every running sequence so that
+// each weight row is read from memory once per step however many sequences run.
+#pragma once
+#include <cstdint>
+
+#include "model/dtype.h"
+
+namespace chunkserve {
+
+// A weight matrix as Hugging Face stores it: row-major [rows = out_features, cols = in_features],
+// usually pointing straight into the memory-mapped checkpoint (no copy, no conversion).
+struct WeightMatrix {
+  const void* data = nullptr;
+  DType dtype = DType::F32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+};
+
+// y: [n_tokens, w.rows] = x: [n_tokens, w.cols] · w^T (+ bias: [w.rows], may be null).
+// Multi-threaded over output rows; SIMD level picked at run time (CHUNKSERVE_SIMD caps it).
+void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y);
+
+// One thread's share: output rows [o_begin, o_end) for all tokens. Exposed per ISA so the
+// dispatcher and tests can pick one.
+using LinearRowsFn = void (*)(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias,
+                              int64_t o_begin, int64_t o_end, float* y);
+void linear_rows_portable(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias,
+                          int64_t o_begin, int64_t o_end, float* y);
+void linear_rows_avx2(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias,
+                      int64_t o_begin, int64_t o_end, float* y);
+void linear_rows_avx512(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias,
+                        int64_t o_begin, int64_t o_end, float* y);
+
+}  // namespace chunkserve

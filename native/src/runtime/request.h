@@ -1,0 +1,43 @@
+// What JavaScript asks the scheduler for, and what the scheduler streams back.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/sampler.h"
+
+namespace chunkserve {
+
+struct GenerateParams {
+  std::string ns;                       // cache namespace (tenant)
+  std::vector<int32_t> prompt;          // prompt token ids, non-empty
+  int32_t max_tokens = 16;              // completion tokens per choice
+  int32_t n = 1;                        // choices; 2+ fork the prompt's sequence
+  SamplingParams sampling;
+  uint64_t seed = 0;                    // choice c samples with seed + c
+  std::vector<int32_t> stop_token_ids;  // a sampled stop token ends the choice ('stop'), not emitted
+};
+
+enum class EventKind { Token, Done, Prewarmed, Error };
+
+struct RuntimeEvent {
+  EventKind kind = EventKind::Token;
+  int64_t request_id = 0;
+  int32_t choice = 0;
+  // Token
+  int32_t token = 0;
+  bool has_logprob = false;
+  float logprob = 0;
+  std::vector<TokenLogprob> top;
+  // Done
+  std::string finish_reason;  // "stop" | "length" | "cancelled"
+  int32_t prompt_tokens = 0, cached_tokens = 0, completion_tokens = 0;
+  double queued_ms = 0, ttft_ms = 0, tokens_per_second = 0;
+  // Prewarmed
+  std::vector<int32_t> chunk_ids;
+  int32_t chunks = 0;
+  // Error
+  std::string message;
+};
+
+}  // namespace chunkserve
