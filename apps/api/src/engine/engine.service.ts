@@ -3,20 +3,12 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EngineStatus } from '@chunkserve/contracts';
+import { LlmEngine } from '@chunkserve/engine';
 
 import type { Environment } from '../config/environment';
 import { EngineCapacityError, isCapacityError } from './engine-errors';
-import type {
-  CacheSnapshot,
-  ChatMessage,
-  EngineOptions,
-  EngineStats,
-  GenerateEvent,
-  GenerateRequest,
-  LlmEngineLike,
-  ModelInfo,
-  PrewarmResult,
-} from './engine.types';
+
+import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
 
 const NAMESPACE_PREFIX = 'tenant:';
 
@@ -38,7 +30,7 @@ export function tenantOf(namespace: string): string | null {
 @Injectable()
 export class EngineService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(EngineService.name);
-  private engine?: LlmEngineLike;
+  private engine?: LlmEngine;
   private promptsWarm = false;
 
   constructor(private readonly config: ConfigService<Environment, true>) {}
@@ -55,7 +47,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
       threads: this.config.get('ENGINE_THREADS', { infer: true }) || undefined,
     };
     const started = Date.now();
-    this.engine = await loadEngine(options);
+    this.engine = await LlmEngine.load(options);
     const { model, backend } = this.engine;
     this.logger.log(
       `engine loaded in ${Date.now() - started} ms: model ${model.id}${model.isDemo ? ' (demo)' : ''}, ${backend.backend}/${backend.simd}`,
@@ -153,15 +145,8 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     return this.loaded().stats();
   }
 
-  private loaded(): LlmEngineLike {
+  private loaded(): LlmEngine {
     if (!this.engine) throw new Error('engine not loaded');
     return this.engine;
   }
-}
-
-async function loadEngine(options: EngineOptions): Promise<LlmEngineLike> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { LlmEngine } = require('@chunkserve/engine') as { LlmEngine?: { load(o: EngineOptions): Promise<LlmEngineLike> } };
-  if (!LlmEngine) throw new Error('@chunkserve/engine has no LlmEngine (the model runtime is not built)');
-  return LlmEngine.load(options);
 }
