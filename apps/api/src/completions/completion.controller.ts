@@ -45,14 +45,14 @@ export class CompletionController {
   private async respond(p: PreparedGeneration, kind: 'chat' | 'text', stream: boolean, includeUsage: boolean, res: Response): Promise<void> {
     const sse = new SseWriter(res);
     if (!stream) {
-      const result = new GenerationResult(p.n);
+      const result = new GenerationResult(p.n, p.request.promptTokens.length);
       for await (const event of this.completions.run(p, sse.signal)) result.add(event);
       if (sse.signal.aborted) return;
       res.status(200).json(kind === 'chat' ? chatCompletionBody(p.meta, result) : textCompletionBody(p.meta, result));
       return;
     }
     const chunks = new ChunkBuilder(p.meta, kind, includeUsage);
-    const result = new GenerationResult(p.n);
+    const result = new GenerationResult(p.n, p.request.promptTokens.length);
     sse.start();
     if (kind === 'chat') for (let i = 0; i < p.n; i++) await sse.send(chunks.role(i));
     for await (const event of this.completions.run(p, sse.signal)) {

@@ -61,7 +61,7 @@ export class CompletionService {
     const started = performance.now();
     const lastToken: (number | undefined)[] = new Array(p.n);
     let firstTokenAt: number | undefined;
-    const result = new GenerationResult(p.n);
+    const result = new GenerationResult(p.n, p.request.promptTokens.length);
     try {
       for await (const event of this.engine.generate(p.tenantId, p.request, signal)) {
         const now = performance.now();
@@ -84,13 +84,12 @@ export class CompletionService {
 
   private finish(p: PreparedGeneration, result: GenerationResult, started: number, firstTokenAt: number | undefined, aborted: boolean): void {
     const usage = result.usage();
-    const promptTokens = usage.prompt_tokens || p.request.promptTokens.length;
     const finishReason = result.choices[0].finishReason ?? (aborted ? 'cancelled' : 'error');
     const record = {
       tenantId: p.tenantId,
       promptId: p.promptId,
       endpoint: p.endpoint,
-      promptTokens,
+      promptTokens: usage.prompt_tokens,
       cachedTokens: usage.prompt_tokens_details.cached_tokens,
       completionTokens: usage.completion_tokens,
       finishReason,

@@ -22,7 +22,7 @@ const done = (choice: number, completionTokens: number, cachedTokens: number): G
 });
 
 function collect(events: GenerateEvent[], n: number) {
-  const r = new GenerationResult(n);
+  const r = new GenerationResult(n, 100);
   events.forEach((e) => r.add(e));
   return r;
 }
@@ -40,6 +40,8 @@ describe('GenerationResult and response bodies', () => {
   it('is not finished until every choice is done, and rejects a choice out of range', () => {
     const r = collect(events.slice(0, 4), 2);
     expect(r.finished).toBe(false);
+    // Choice 0 never finished (cancelled): its received tokens count, the prompt is the request's.
+    expect(r.usage()).toMatchObject({ prompt_tokens: 100, completion_tokens: 3 });
     expect(() => r.add(token(2, 1, 'a'))).toThrow(/choice 2 of 2/);
   });
 

@@ -30,12 +30,16 @@ interface ChoiceResult {
 /** Collects a generation's events: per-choice text, tokens and finish reason, and the usage. */
 export class GenerationResult {
   readonly choices: ChoiceResult[];
-  private promptTokens = 0;
   private cachedTokens: number | null = null;
-  private completionTokens = 0;
+  private readonly completionTokens: (number | null)[];
 
-  constructor(n: number) {
+  /** `promptTokens`: the request's count, reported when the engine's usage never arrives (cancelled). */
+  constructor(
+    n: number,
+    private promptTokens: number,
+  ) {
     this.choices = Array.from({ length: n }, () => ({ text: '', tokens: [], finishReason: null }));
+    this.completionTokens = new Array(n).fill(null);
   }
 
   add(event: GenerateEvent): void {
@@ -48,7 +52,7 @@ export class GenerationResult {
     }
     choice.finishReason = event.finishReason;
     this.promptTokens = event.usage.promptTokens;
-    this.completionTokens += event.usage.completionTokens;
+    this.completionTokens[event.choice] = event.usage.completionTokens;
     // The n choices share one prompt; its cache hit is the first choice's (the one that prefilled).
     if (event.choice === 0 || this.cachedTokens === null) this.cachedTokens = event.usage.cachedTokens;
   }
@@ -57,11 +61,13 @@ export class GenerationResult {
     return this.choices.every((c) => c.finishReason !== null);
   }
 
+  /** The engine's figures; for a choice it never finished, the tokens received. */
   usage(): OpenAiUsage {
+    const completion = this.completionTokens.reduce<number>((sum, t, i) => sum + (t ?? this.choices[i].tokens.length), 0);
     return {
       prompt_tokens: this.promptTokens,
-      completion_tokens: this.completionTokens,
-      total_tokens: this.promptTokens + this.completionTokens,
+      completion_tokens: completion,
+      total_tokens: this.promptTokens + completion,
       prompt_tokens_details: { cached_tokens: this.cachedTokens ?? 0 },
     };
   }

@@ -122,7 +122,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
         throw OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
       }
       const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
-      const result = new GenerationResult(prepared.n);
+      const result = new GenerationResult(prepared.n, prepared.request.promptTokens.length);
       for await (const event of this.completions.run(prepared, controller.signal)) {
         result.add(event);
         if (event.type === 'token') {
@@ -132,6 +132,10 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
         }
         if (controller.signal.aborted) break;
       }
+      // Cancelled: every choice the engine had not finished yet ends as cancelled.
+      result.choices.forEach((c, choice) => {
+        if (c.finishReason === null) this.send(socket, { type: 'finish', id, choice, finish_reason: 'cancelled' });
+      });
       this.send(socket, { type: 'done', id, usage: result.usage() });
     } catch (err) {
       this.sendError(socket, id, err);
