@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { ApiKey, Tenant } from '@chunkserve/persistence';
 import type { CreatedApiKey } from '@chunkserve/contracts';
@@ -20,9 +20,8 @@ export interface ApiKeyInfo {
 }
 
 @Injectable()
-export class ApiKeyService implements BeforeApplicationShutdown {
+export class ApiKeyService {
   private readonly logger = new Logger(ApiKeyService.name);
-  private readonly pendingWrites = new Set<Promise<unknown>>();
 
   constructor(
     @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
@@ -55,10 +54,6 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     if (!result.affected && !(await this.keys.existsBy({ id }))) throw new NotFoundException(`No API key ${id}.`);
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.pendingWrites]);
-  }
-
   /** The tenant of a valid, unrevoked key, else null. */
   async authenticate(key: string): Promise<AuthenticatedTenant | null> {
     const prefix = prefixOf(key);
@@ -67,12 +62,8 @@ export class ApiKeyService implements BeforeApplicationShutdown {
     if (!row || !keyMatches(key, row.keyHash)) return null;
     const now = Date.now();
     if (!row.lastUsedAt || now - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      row.lastUsedAt = new Date(now);
-      const write = this.keys
-        .update({ id: row.id }, { lastUsedAt: row.lastUsedAt })
-        .catch((err) => this.logger.warn(`last_used_at: ${err}`))
-        .finally(() => this.pendingWrites.delete(write));
-      this.pendingWrites.add(write);
+      // At most once a minute per key, so awaiting it costs little and lists are never stale.
+      await this.keys.update({ id: row.id }, { lastUsedAt: new Date(now) }).catch((err) => this.logger.warn(`last_used_at: ${err}`));
     }
     return { id: row.tenantId, keyId: row.id };
   }
