@@ -10,7 +10,6 @@ import { PromptService } from './prompt.service';
 @Injectable()
 export class PromptWarmupService implements OnApplicationBootstrap {
   private readonly logger = new Logger(PromptWarmupService.name);
-  private done?: Promise<void>;
 
   constructor(
     private readonly prompts: PromptService,
@@ -18,12 +17,7 @@ export class PromptWarmupService implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.done = this.rewarm();
-  }
-
-  /** Resolves when the boot re-warm has finished. */
-  whenDone(): Promise<void> {
-    return this.done ?? Promise.resolve();
+    void this.rewarm();
   }
 
   private async rewarm(): Promise<void> {
