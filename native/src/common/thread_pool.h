@@ -1,0 +1,56 @@
+// A persistent pool of worker threads over all cores, shared by the attention kernels and the
+// model runtime's matmuls.
+//
+// parallel_for hands out indices dynamically (an atomic counter), so uneven tasks balance; the
+// calling thread works too, so a pool of N threads has N-1 workers. A parallel_for issued from
+// inside a task (nested) runs serially on the calling thread rather than deadlocking.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace chunkserve {
+
+class ThreadPool {
+ public:
+  // n_threads counts the caller; <= 0 means std::thread::hardware_concurrency()
+  // (or CHUNKSERVE_THREADS when set).
+  explicit ThreadPool(int n_threads = 0);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  // The process-wide pool, created on first use.
+  static ThreadPool& global();
+
+  int size() const { return n_threads_; }
+
+  // Runs fn(i, thread) for every i in [0, n); thread in [0, size()) names the executing thread
+  // (index per-thread scratch with it). Returns when all calls finished; rethrows the first
+  // exception a task threw. Only one parallel_for runs at a time (others wait).
+  void parallel_for(int64_t n, const std::function<void(int64_t i, int thread)>& fn);
+
+ private:
+  void worker_loop(int thread);
+  void run_tasks(int thread);
+
+  int n_threads_;
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_;  // serialises parallel_for callers
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  const std::function<void(int64_t, int)>* job_ = nullptr;
+  int64_t job_n_ = 0;
+  uint64_t generation_ = 0;
+  int active_ = 0;
+  bool stop_ = false;
+  std::exception_ptr error_;
+  alignas(64) std::atomic<int64_t> next_{0};
+};
+
+}  // namespace chunkserve
