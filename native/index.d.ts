@@ -18,3 +18,131 @@ export interface BackendInfo {
 
 /** Reports the backend; throws if ENGINE_DEVICE (or the argument) asks for cuda where there is none. */
 export function backendInfo(device?: 'auto' | 'cpu' | 'cuda'): BackendInfo;
+
+/** Storage dtype of the KV cache (compute is always fp32). */
+export type KvDType = 'fp32' | 'fp16' | 'bf16';
+
+export interface KvCacheConfig {
+  nLayers?: number; // default 1
+  nKvHeads?: number; // default 1
+  headDim?: number; // default 128; attention supports 64, 80, 96, 128, 256
+  chunkSize?: number; // tokens per chunk, default 64
+  dtype?: KvDType; // default 'fp32'
+  /** Bytes of the chunk pool (KV_CACHE_BYTES); capacity = floor(poolBytes / chunkBytes). */
+  poolBytes: number;
+}
+
+export interface InsertResult {
+  seq: number;
+  /** Leading prompt tokens whose K/V are present already (= sharedTokens + copiedTokens). */
+  cachedTokens: number;
+  /** Of those, tokens in full chunks shared with other sequences. */
+  sharedTokens: number;
+  /** Of those, tokens copied from a partially matching chunk into the new tail. */
+  copiedTokens: number;
+}
+
+export interface ChunkSnapshot {
+  id: number;
+  parent: number | null;
+  namespace: string;
+  tokens: number;
+  computed: number;
+  refCount: number;
+  pinCount: number;
+  lastUse: number;
+}
+
+export interface CacheCounters {
+  lookups: number;
+  hitTokens: number;
+  missedTokens: number;
+  evictions: number;
+  capacityChunks: number;
+  usedChunks: number;
+  referencedChunks: number;
+  pinnedChunks: number;
+  cachedChunks: number;
+  freeChunks: number;
+  chunkBytes: number;
+  bytesInUse: number;
+  liveSequences: number;
+}
+
+export interface CacheSnapshot {
+  /** Every used chunk, parents before children. */
+  chunks: ChunkSnapshot[];
+  counters: CacheCounters;
+  version: number;
+}
+
+export type DecodeMethod = 'tpp' | 'baseline';
+
+export interface DecodeOptions {
+  /** 'tpp' (two-phase partition, default) or 'baseline' (sequence-first, PagedAttention-style). */
+  method?: DecodeMethod;
+  /** TPP: a chunk goes chunk-first when shared by more than this many batch sequences (default 1). */
+  threshold?: number;
+  /** Output buffer to reuse, same length as q. */
+  out?: Float32Array;
+}
+
+export interface DecodeStats {
+  /** Times the plan's work lists were rebuilt (only when the tree or the batch changed). */
+  rebuilds: number;
+  cacheVersion: number;
+  sharedChunks: number;
+  partialStates: number;
+  ownChunks: number;
+  /** K/V bytes one layer of one step reads with these work lists. */
+  kvBytesRead: number;
+}
+
+/**
+ * The prefix-aware chunked KV cache (PAKV) with TPP decode attention. Errors are thrown as Error
+ * with `code` 'ERR_CACHE_FULL' (pool full after eviction; the cache is unchanged) or 'ERR_CACHE'
+ * (bad sequence id / position); bad argument types throw TypeError / RangeError.
+ */
+export class KvCache {
+  constructor(config: KvCacheConfig);
+  /** Inserts a prompt under a namespace; reuses cached chunks and reports the cached prefix (<= maxCached). */
+  insert(namespace: string, tokens: Int32Array | number[], maxCached?: number): InsertResult;
+  /** Tokens an insert would find cached now (no side effects). */
+  lookup(namespace: string, tokens: Int32Array | number[]): number;
+  /** Whether the prompt plus extraTokens generated tokens fit now (free + evictable chunks). */
+  canAdmit(namespace: string, tokens: Int32Array | number[], extraTokens?: number): boolean;
+  /** Writes K and V ([n, nKvHeads, headDim] fp32) of positions pos0 .. pos0+n-1 of one layer. */
+  writeKV(seq: number, layer: number, pos0: number, k: Float32Array, v: Float32Array): void;
+  /** Declares positions [0, upto) computed (default: the whole sequence), making full chunks shareable. */
+  markComputed(seq: number, upto?: number): void;
+  /** Appends one token to each sequence (all or nothing). */
+  append(seqs: number[], tokens: Int32Array | number[]): void;
+  /** Ends a sequence; its chunks stay cached (ref count 0) until evicted. */
+  remove(seq: number): void;
+  /** A new sequence sharing every full chunk of seq (its tail is copied); returns its id. */
+  fork(seq: number): number;
+  /** Pins the cached prefix of tokens (never evicted until unpinned); returns tokens covered. */
+  pin(namespace: string, tokens: Int32Array | number[]): number;
+  unpin(namespace: string, tokens: Int32Array | number[]): number;
+  /** Evicts every unreferenced, unpinned chunk; returns how many. */
+  evictAll(): number;
+  seqLength(seq: number): number;
+  seqComputedLength(seq: number): number;
+  seqChunks(seq: number): number[];
+  liveSequences(): number[];
+  availableChunks(): number;
+  version(): number;
+  snapshot(): CacheSnapshot;
+  /** Throws if an internal invariant is violated (for tests). */
+  checkInvariants(): void;
+  config(): Required<KvCacheConfig> & { chunkBytes: number; capacityChunks: number };
+  /** Decode attention for one layer: q [seqs.length, nHeads, headDim] -> out, same shape. */
+  decodeAttention(seqs: number[], layer: number, q: Float32Array, options?: DecodeOptions): Float32Array;
+  decodeStats(method?: DecodeMethod): DecodeStats;
+  /** Causal prefill attention of queries at positions pos0.. over the sequence's cache: q [nQ, nHeads, headDim]. */
+  prefillAttention(seq: number, layer: number, pos0: number, q: Float32Array, nHeads: number): Float32Array;
+  /** float64 reference of decodeAttention. */
+  referenceDecode(seqs: number[], layer: number, q: Float32Array): Float64Array;
+  /** float64 reference of prefillAttention. */
+  referencePrefill(seq: number, layer: number, pos0: number, q: Float32Array, nHeads: number): Float64Array;
+}

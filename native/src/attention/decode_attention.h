@@ -50,6 +50,7 @@ class DecodePlan {
   DecodeMethod method_;
   int32_t tpp_threshold_;
   bool valid_ = false;
+  const KvCache* built_for_ = nullptr;
   DecodeMethod built_method_ = DecodeMethod::Tpp;
   int32_t built_threshold_ = 0;
   DecodeWorkList work_;

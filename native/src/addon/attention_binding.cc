@@ -1,0 +1,139 @@
+// Attention methods of the JS KvCache: decode (TPP or baseline), prefill, float64 references.
+#include "addon/binding_args.h"
+#include "addon/kv_cache_object.h"
+#include "attention/prefill_attention.h"
+#include "attention/reference_attention.h"
+
+namespace chunkserve {
+
+static DecodeMethod method_arg(Napi::Env env, Napi::Value v) {
+  if (v.IsUndefined()) return DecodeMethod::Tpp;
+  const std::string m = to_string_arg(env, v, "method");
+  if (m == "tpp") return DecodeMethod::Tpp;
+  if (m == "baseline") return DecodeMethod::Baseline;
+  throw Napi::RangeError::New(env, "method must be 'tpp' or 'baseline', got '" + m + "'");
+}
+
+// n_heads from the length of q: [rows, n_heads, head_dim].
+static int heads_from_q(Napi::Env env, size_t q_len, size_t rows, const KvCacheConfig& c, const char* what) {
+  const size_t per_row = rows * c.head_dim;
+  if (per_row == 0 || q_len % per_row != 0 || q_len == 0)
+    throw Napi::RangeError::New(env, std::string(what) + ": q length " + std::to_string(q_len) + " is not a positive multiple of " +
+                                         std::to_string(rows) + " x headDim " + std::to_string(c.head_dim));
+  const size_t n_heads = q_len / per_row;
+  if (n_heads % c.n_kv_heads != 0)
+    throw Napi::RangeError::New(env, std::string(what) + ": q holds " + std::to_string(n_heads) +
+                                         " heads per row, not a multiple of nKvHeads " + std::to_string(c.n_kv_heads));
+  return static_cast<int>(n_heads);
+}
+
+static std::vector<SeqId> seq_list(Napi::Env env, Napi::Value v) {
+  const auto ids = to_int_list(env, v, "seqs", 0, int64_t(1) << 53);
+  return std::vector<SeqId>(ids.begin(), ids.end());
+}
+
+// decodeAttention(seqs, layer, q, { method, threshold, out }) -> out [n_seqs, n_heads, head_dim]
+Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
+  const KvCacheConfig& c = cache_->config();
+  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
+  Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
+  Napi::Object opts = arg(info, 3).IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
+  if (!arg(info, 3).IsUndefined() && !arg(info, 3).IsObject()) throw Napi::TypeError::New(env, "options must be an object");
+  if (seqs.empty()) {
+    if (q.ElementLength() != 0) throw Napi::RangeError::New(env, "decodeAttention: q must be empty for an empty batch");
+    return Napi::Float32Array::New(env, 0);
+  }
+  const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "decodeAttention");
+  const DecodeMethod method = method_arg(env, opts.Get("method"));
+  DecodePlan& plan = plan_for(method);
+  if (!opts.Get("threshold").IsUndefined())
+    plan.set_tpp_threshold(static_cast<int32_t>(to_int(env, opts.Get("threshold"), "threshold", 1, INT32_MAX)));
+  Napi::Float32Array out;
+  if (!opts.Get("out").IsUndefined()) {
+    out = to_f32(env, opts.Get("out"), "out");
+    if (out.ElementLength() != q.ElementLength()) throw Napi::RangeError::New(env, "decodeAttention: out must have the length of q");
+  } else {
+    out = Napi::Float32Array::New(env, q.ElementLength());
+  }
+  guarded(env, [&] {
+    decode_attention(*cache_, plan, seqs, layer, n_heads, q.Data(), out.Data());
+    return 0;
+  });
+  return out;
+}
+
+// decodeStats(method): about the work lists of that method's plan as last prepared.
+Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const DecodePlan& plan = plan_for(method_arg(env, arg(info, 0)));
+  const DecodeWorkList& w = plan.work();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rebuilds", static_cast<double>(plan.rebuilds()));
+  o.Set("cacheVersion", static_cast<double>(w.cache_version));
+  o.Set("sharedChunks", w.n_shared());
+  o.Set("partialStates", w.n_partials());
+  o.Set("ownChunks", static_cast<double>(w.seq_chunks.size()));
+  o.Set("kvBytesRead", static_cast<double>(w.seq_ids.empty() ? 0 : decode_kv_bytes_read(*cache_, w)));
+  return o;
+}
+
+// prefillAttention(seq, layer, pos0, q, nHeads) -> out [n_q, n_heads, head_dim]
+Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SeqId seq = seq_arg(info, 0);
+  const KvCacheConfig& c = cache_->config();
+  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
+  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
+  Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
+  const int n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
+  const size_t row = static_cast<size_t>(n_heads) * c.head_dim;
+  if (q.ElementLength() % row != 0)
+    throw Napi::RangeError::New(env, "prefillAttention: q length is not a multiple of nHeads * headDim = " + std::to_string(row));
+  const int32_t n_q = static_cast<int32_t>(q.ElementLength() / row);
+  Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
+  guarded(env, [&] {
+    prefill_attention(*cache_, seq, layer, pos0, n_q, n_heads, q.Data(), out.Data());
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value KvCacheObject::ReferenceDecode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
+  const KvCacheConfig& c = cache_->config();
+  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
+  Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
+  if (seqs.empty()) return Napi::Float64Array::New(env, 0);
+  const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "referenceDecode");
+  Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
+  guarded(env, [&] {
+    reference_decode_attention(*cache_, seqs, layer, n_heads, q.Data(), out.Data());
+    return 0;
+  });
+  return out;
+}
+
+Napi::Value KvCacheObject::ReferencePrefill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const SeqId seq = seq_arg(info, 0);
+  const KvCacheConfig& c = cache_->config();
+  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
+  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
+  Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
+  const int n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
+  const size_t row = static_cast<size_t>(n_heads) * c.head_dim;
+  if (q.ElementLength() % row != 0)
+    throw Napi::RangeError::New(env, "referencePrefill: q length is not a multiple of nHeads * headDim = " + std::to_string(row));
+  Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
+  guarded(env, [&] {
+    reference_prefill_attention(*cache_, seq, layer, pos0, static_cast<int32_t>(q.ElementLength() / row), n_heads, q.Data(),
+                                out.Data());
+    return 0;
+  });
+  return out;
+}
+
+}  // namespace chunkserve

@@ -1,0 +1,249 @@
+// Template bodies of the dv and rv attention kernels (attend_kernels.h). Included once per
+// instruction set by attend_kernels_<isa>.cc after defining CS_SIMD (a Simd* helper struct) and
+// CS_ISA_NS (a namespace that keeps the instantiations of different ISAs apart).
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstddef>
+
+#include "attention/attend_kernels.h"
+#include "common/simd_math.h"
+
+namespace chunkserve {
+namespace CS_ISA_NS {
+
+using S = CS_SIMD;
+using V = typename S::V;
+constexpr int W = S::W;
+// Register tiles (accumulators = tile product): 16 of 32 zmm with AVX-512, 8 of 16 ymm with AVX2.
+constexpr int kTileTokens = W == 16 ? 8 : 4;  // rv QK^T: tokens x 2 row vectors
+constexpr int kTileDims = W == 16 ? 8 : 4;    // rv PV: head dims x 2 row vectors
+
+inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+// W consecutive elements of a K/V plane starting at element idx, as fp32.
+template <KvDType DT>
+inline V load_kv(const void* base, size_t idx) {
+  if constexpr (DT == KvDType::F32) return S::load(static_cast<const float*>(base) + idx);
+  else if constexpr (DT == KvDType::F16) return S::load_f16(static_cast<const uint16_t*>(base) + idx);
+  else return S::load_bf16(static_cast<const uint16_t*>(base) + idx);
+}
+
+// ---- dv: G query rows, vectors along head_dim ---------------------------------------------
+template <int HD, KvDType DT>
+void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s) {
+  static_assert(HD % W == 0, "head_dim must be a multiple of the vector width");
+  constexpr int NV = HD / W;
+  if (n_tok <= 0) return;
+  const int stride = round_up(n_tok, W);  // s: [G][stride]
+
+  // 1. scores s[g][t] = q_g . k_t (k_t converted once, used by all G rows)
+  for (int t = 0; t < n_tok; ++t) {
+    V kr[NV];  // [HD] as NV vectors
+    for (int i = 0; i < NV; ++i) kr[i] = load_kv<DT>(k, static_cast<size_t>(t) * HD + i * W);
+    for (int g = 0; g < G; ++g) {
+      const float* qg = q + g * HD;
+      V a0 = S::zero(), a1 = S::zero();  // two chains to hide FMA latency
+      for (int i = 0; i + 1 < NV; i += 2) {
+        a0 = S::fmadd(S::load(qg + i * W), kr[i], a0);
+        a1 = S::fmadd(S::load(qg + (i + 1) * W), kr[i + 1], a1);
+      }
+      if (NV & 1) a0 = S::fmadd(S::load(qg + (NV - 1) * W), kr[NV - 1], a0);
+      s[g * stride + t] = S::hsum(S::add(a0, a1));
+    }
+  }
+
+  // 2. online softmax update per row: rescale the old state, p = exp(s - m_new)
+  for (int g = 0; g < G; ++g) {
+    float* sg = s + g * stride;
+    for (int t = n_tok; t < stride; ++t) sg[t] = -INFINITY;
+    V mx = S::set1(-INFINITY);
+    for (int t = 0; t < stride; t += W) mx = S::max(mx, S::load(sg + t));
+    const float m_new = std::max(m[g], S::hmax(mx));
+    const float alpha = m[g] == -INFINITY ? 0.f : std::exp(m[g] - m_new);
+    const V mv = S::set1(m_new);
+    V sum = S::zero();
+    for (int t = 0; t < stride; t += W) {
+      const V p = vexp<S>(S::sub(S::load(sg + t), mv));
+      S::store(sg + t, p);
+      sum = S::add(sum, p);
+    }
+    l[g] = l[g] * alpha + S::hsum(sum);
+    m[g] = m_new;
+    float* og = o + g * HD;
+    const V av = S::set1(alpha);
+    for (int i = 0; i < NV; ++i) S::store(og + i * W, S::mul(S::load(og + i * W), av));
+  }
+
+  // 3. o_g += sum_t p[g][t] v_t
+  if (G == 1) {  // the common MHA case: keep the output row in registers
+    V acc[NV];
+    for (int i = 0; i < NV; ++i) acc[i] = S::load(o + i * W);
+    for (int t = 0; t < n_tok; ++t) {
+      const V p = S::set1(s[t]);
+      for (int i = 0; i < NV; ++i) acc[i] = S::fmadd(p, load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W), acc[i]);
+    }
+    for (int i = 0; i < NV; ++i) S::store(o + i * W, acc[i]);
+    return;
+  }
+  for (int t = 0; t < n_tok; ++t) {
+    V vr[NV];
+    for (int i = 0; i < NV; ++i) vr[i] = load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W);
+    for (int g = 0; g < G; ++g) {
+      const V p = S::set1(s[g * stride + t]);
+      float* og = o + g * HD;
+      for (int i = 0; i < NV; ++i) S::store(og + i * W, S::fmadd(p, vr[i], S::load(og + i * W)));
+    }
+  }
+}
+
+// ---- rv: many query rows, vectors along the rows --------------------------------------------
+// st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0.
+template <int HD, int NT, int NR>
+inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st) {
+  V acc[NT][NR];
+  for (int t = 0; t < NT; ++t)
+    for (int r = 0; r < NR; ++r) acc[t][r] = S::zero();
+#pragma GCC unroll 4
+  for (int d = 0; d < HD; ++d) {
+    V qv[NR];
+    for (int r = 0; r < NR; ++r) qv[r] = S::load(qt + static_cast<size_t>(d) * rows + r0 + r * W);
+    for (int t = 0; t < NT; ++t) {
+      const V kb = S::set1(kf[static_cast<size_t>(t0 + t) * HD + d]);
+      for (int r = 0; r < NR; ++r) acc[t][r] = S::fmadd(kb, qv[r], acc[t][r]);
+    }
+  }
+  for (int t = 0; t < NT; ++t)
+    for (int r = 0; r < NR; ++r) S::store(st + static_cast<size_t>(t0 + t) * rows + r0 + r * W, acc[t][r]);
+}
+
+template <int HD, int NR>
+inline void qk_rows(const float* kf, const float* qt, int rows, int n_tok, int r0, float* st) {
+  int t = 0;
+  for (; t + kTileTokens <= n_tok; t += kTileTokens) qk_tile<HD, kTileTokens, NR>(kf, qt, rows, t, r0, st);
+  for (; t < n_tok; ++t) qk_tile<HD, 1, NR>(kf, qt, rows, t, r0, st);
+}
+
+// ot[d0 + i][r0 + j] += sum_t vf[t][d0 + i] * pt[t][r0 + j] for ND dims and NR row vectors.
+template <int HD, int ND, int NR>
+inline void pv_tile(const float* vf, const float* pt, int rows, int n_tok, int d0, int r0, float* ot) {
+  V acc[ND][NR];
+  for (int i = 0; i < ND; ++i)
+    for (int r = 0; r < NR; ++r) acc[i][r] = S::load(ot + static_cast<size_t>(d0 + i) * rows + r0 + r * W);
+  for (int t = 0; t < n_tok; ++t) {
+    V pv[NR];
+    for (int r = 0; r < NR; ++r) pv[r] = S::load(pt + static_cast<size_t>(t) * rows + r0 + r * W);
+    for (int i = 0; i < ND; ++i) {
+      const V vb = S::set1(vf[static_cast<size_t>(t) * HD + d0 + i]);
+      for (int r = 0; r < NR; ++r) acc[i][r] = S::fmadd(vb, pv[r], acc[i][r]);
+    }
+  }
+  for (int i = 0; i < ND; ++i)
+    for (int r = 0; r < NR; ++r) S::store(ot + static_cast<size_t>(d0 + i) * rows + r0 + r * W, acc[i][r]);
+}
+
+template <int HD, int NR>
+inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r0, float* ot) {
+  static_assert(HD % kTileDims == 0, "head_dim must be a multiple of the PV tile");
+  for (int d = 0; d < HD; d += kTileDims) pv_tile<HD, kTileDims, NR>(vf, pt, rows, n_tok, d, r0, ot);
+}
+
+template <int HD, KvDType DT>
+void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, const float* limit, float* ot, float* m,
+        float* l, RvScratch& sc) {
+  if (n_tok <= 0) return;
+  const size_t n_elems = static_cast<size_t>(n_tok) * HD;
+  const float* kf;  // [n_tok][HD] fp32
+  const float* vf;  // [n_tok][HD] fp32
+  if constexpr (DT == KvDType::F32) {
+    kf = static_cast<const float*>(k);
+    vf = static_cast<const float*>(v);
+  } else {  // convert once per chunk: the GEMMs below broadcast single fp32 elements
+    if (sc.kf.size() < n_elems) sc.kf.resize(n_elems);
+    if (sc.vf.size() < n_elems) sc.vf.resize(n_elems);
+    for (size_t i = 0; i < n_elems; i += W) {
+      S::store(sc.kf.data() + i, load_kv<DT>(k, i));
+      S::store(sc.vf.data() + i, load_kv<DT>(v, i));
+    }
+    kf = sc.kf.data();
+    vf = sc.vf.data();
+  }
+  const size_t n_scores = static_cast<size_t>(n_tok) * rows;
+  if (sc.s.size() < n_scores) sc.s.resize(n_scores);
+  float* st = sc.s.data();  // [n_tok][rows]
+  const int n_rv = rows / W;
+
+  // 1. S^T = K Q^T (scaled queries), two row vectors at a time
+  int rb = 0;
+  for (; rb + 2 <= n_rv; rb += 2) qk_rows<HD, 2>(kf, qt, rows, n_tok, rb * W, st);
+  if (rb < n_rv) qk_rows<HD, 1>(kf, qt, rows, n_tok, rb * W, st);
+
+  // 2. online softmax per row vector, with the causal limit when given
+  const V neg_inf = S::set1(-INFINITY);
+  for (int r0 = 0; r0 < rows; r0 += W) {
+    const V m_old = S::load(m + r0);
+    V mx = m_old;
+    if (limit != nullptr) {
+      const V lim = S::load(limit + r0);
+      for (int t = 0; t < n_tok; ++t) {
+        float* p = st + static_cast<size_t>(t) * rows + r0;
+        const V sv = S::select_lt(S::set1(static_cast<float>(t)), lim, S::load(p), neg_inf);
+        S::store(p, sv);
+        mx = S::max(mx, sv);
+      }
+    } else {
+      for (int t = 0; t < n_tok; ++t) mx = S::max(mx, S::load(st + static_cast<size_t>(t) * rows + r0));
+    }
+    const V m_safe = S::select_lt(mx, S::set1(-FLT_MAX), S::zero(), mx);  // rows that saw nothing yet
+    const V alpha = vexp<S>(S::sub(m_old, m_safe));                        // 0 when m_old = -inf
+    V sum = S::zero();
+    for (int t = 0; t < n_tok; ++t) {
+      float* p = st + static_cast<size_t>(t) * rows + r0;
+      const V e = vexp<S>(S::sub(S::load(p), m_safe));
+      S::store(p, e);
+      sum = S::add(sum, e);
+    }
+    S::store(l + r0, S::fmadd(S::load(l + r0), alpha, sum));
+    S::store(m + r0, mx);
+    for (int d = 0; d < HD; ++d) {
+      float* po = ot + static_cast<size_t>(d) * rows + r0;
+      S::store(po, S::mul(S::load(po), alpha));
+    }
+  }
+
+  // 3. O^T += V^T P^T
+  rb = 0;
+  for (; rb + 2 <= n_rv; rb += 2) pv_rows<HD, 2>(vf, st, rows, n_tok, rb * W, ot);
+  if (rb < n_rv) pv_rows<HD, 1>(vf, st, rows, n_tok, rb * W, ot);
+}
+
+// ---- table ------------------------------------------------------------------------------
+template <int HD>
+constexpr AttendKernels entry(KvDType dt) {
+  return dt == KvDType::F32   ? AttendKernels{HD, W, &dv<HD, KvDType::F32>, &rv<HD, KvDType::F32>}
+         : dt == KvDType::F16 ? AttendKernels{HD, W, &dv<HD, KvDType::F16>, &rv<HD, KvDType::F16>}
+                              : AttendKernels{HD, W, &dv<HD, KvDType::BF16>, &rv<HD, KvDType::BF16>};
+}
+
+inline const AttendKernels* lookup(int head_dim, KvDType dt) {
+  static const AttendKernels table[5][3] = {
+      {entry<64>(KvDType::F32), entry<64>(KvDType::F16), entry<64>(KvDType::BF16)},
+      {entry<80>(KvDType::F32), entry<80>(KvDType::F16), entry<80>(KvDType::BF16)},
+      {entry<96>(KvDType::F32), entry<96>(KvDType::F16), entry<96>(KvDType::BF16)},
+      {entry<128>(KvDType::F32), entry<128>(KvDType::F16), entry<128>(KvDType::BF16)},
+      {entry<256>(KvDType::F32), entry<256>(KvDType::F16), entry<256>(KvDType::BF16)},
+  };
+  int row;
+  switch (head_dim) {
+    case 64: row = 0; break;
+    case 80: row = 1; break;
+    case 96: row = 2; break;
+    case 128: row = 3; break;
+    case 256: row = 4; break;
+    default: return nullptr;
+  }
+  return &table[row][static_cast<int>(dt)];
+}
+
+}  // namespace CS_ISA_NS
+}  // namespace chunkserve

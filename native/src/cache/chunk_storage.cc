@@ -1,0 +1,32 @@
+#include "cache/chunk_storage.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace chunkserve {
+
+HostChunkStorage::HostChunkStorage(const ChunkLayout& layout, size_t pool_bytes) : layout_(layout) {
+  const size_t cb = layout_.chunk_bytes();
+  const size_t n = cb == 0 ? 0 : pool_bytes / cb;
+  capacity_ = static_cast<int32_t>(n > INT32_MAX ? INT32_MAX : n);
+  if (capacity_ == 0) return;
+  const size_t bytes = (static_cast<size_t>(capacity_) * cb + 63) / 64 * 64;
+  base_ = static_cast<uint8_t*>(std::aligned_alloc(64, bytes));
+  if (base_ == nullptr) throw std::bad_alloc();
+}
+
+HostChunkStorage::~HostChunkStorage() { std::free(base_); }
+
+void HostChunkStorage::copy_prefix(int32_t src, int32_t dst, int n_tokens) {
+  if (n_tokens <= 0 || src == dst) return;
+  const size_t row_bytes = static_cast<size_t>(layout_.head_dim) * layout_.elem_bytes();
+  const size_t plane_bytes = layout_.plane_elems() * layout_.elem_bytes();
+  const size_t n_planes = static_cast<size_t>(layout_.n_layers) * 2 * layout_.n_kv_heads;
+  const uint8_t* s = host_chunk(src);
+  uint8_t* d = host_chunk(dst);
+  for (size_t p = 0; p < n_planes; ++p)  // each plane [chunk_size][head_dim]: copy its first rows
+    std::memcpy(d + p * plane_bytes, s + p * plane_bytes, n_tokens * row_bytes);
+}
+
+}  // namespace chunkserve
