@@ -129,6 +129,11 @@ describe.each(executors)('TPP decode on %s', (executor) => {
     const many = checkDecode(executor, { shape, dtype: 'fp16', batch, threshold: 1, targetBlocks: 1000 }, 7);
     expect(many.chunksPerPiece).toBe(1);
     expect(many.chunkFirstPieces).toBe(16);
+    // 10 chunks x 2 heads = 20; 6 targeted -> at most 4 a piece -> 3 pieces of 4, 3, 3 chunks.
+    const uneven = checkDecode(executor, { shape, dtype: 'bf16', batch: sharedPrefixBatch(12, 32, 32 * 10, 40), threshold: 1, targetBlocks: 6 }, 8);
+    expect(uneven.chunksPerPiece).toBe(4);
+    expect(uneven.chunkFirstPieces).toBe(3);
+    expect(uneven.partialRows).toBe(3 * 12);
   });
 
   maybe('the baseline (no phase 1) gives the same answer as TPP', () => {

@@ -76,19 +76,24 @@ TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayou
       segments.push_back({j, 1, b, e});
     chunk_blocks += static_cast<long long>(row_blocks((e - b) * plan.group)) * layout.n_kv_heads;
   }
-  // Fewer chunks per piece = more blocks in flight but more partial states written and merged;
-  // aim for about target_blocks blocks.
+  // Fewer chunks per piece = more blocks in flight, but every piece writes (and phase 2 reads)
+  // one fp32 partial state per row: 2 * rows / (chunks_per_piece * c) of the piece's K/V bytes
+  // (100% at 32 rows, c = 64, one chunk a piece). So use the most chunks per piece that still
+  // gives about target_blocks blocks (one wave of a couple of blocks per multiprocessor).
   const long long target = std::max(1, target_blocks);
-  plan.chunks_per_piece = segments.empty() ? 0 : static_cast<int32_t>(std::max<long long>(1, chunk_blocks / target));
+  plan.chunks_per_piece = segments.empty() ? 0 : static_cast<int32_t>(std::max<long long>(1, (chunk_blocks + target - 1) / target));
 
   // Chunk-first refs: shared chunks are full (work list invariant); positions are unused there.
   std::vector<std::vector<int32_t>> seq_merge(n);
   for (const Segment& s : segments) {
-    for (int32_t k = 0; k < s.count; k += plan.chunks_per_piece) {
+    // ceil(count / chunks_per_piece) pieces whose sizes differ by at most one chunk.
+    const int32_t n_pieces = (s.count + plan.chunks_per_piece - 1) / plan.chunks_per_piece;
+    for (int32_t piece = 0, k = 0; piece < n_pieces; ++piece) {
       TppPiece p;
       p.ref_begin = static_cast<int32_t>(plan.refs.size());
-      p.n_refs = std::min(plan.chunks_per_piece, s.count - k);
+      p.n_refs = s.count / n_pieces + (piece < s.count % n_pieces ? 1 : 0);
       for (int32_t t = 0; t < p.n_refs; ++t) plan.refs.push_back({work.shared_chunk[s.first + k + t], 0, c});
+      k += p.n_refs;
       p.q_begin = s.begin;
       p.q_end = s.end;
       p.out_row = plan.n_partial_rows;
