@@ -7,7 +7,7 @@
 //   node native/bench/bench-kernel-cuda.js --from-raw raw.jsonl [--sdpa sdpa.jsonl]
 //     formats the raw lines of `cuda_check bench` (gpu-check.sh, a GPU machine without Node)
 //     into the same JSON lines and table, on any machine.
-// (`npm run bench:kernel -- --device cuda` once bench-kernel.js hands --device cuda to this file).
+// (`npm run bench:kernel -- --device cuda` once bench-kernel.js hands --device cuda to main()).
 //
 // Setting: the paper's Table 3 (32 heads, head_dim 128, c = 64, fp16, batch 32, shared prompt
 // 1024/2048/4096 tokens, unshared 0 or 128 tokens per sequence), a no-sharing row, and batch 16
@@ -160,4 +160,5 @@ if (require.main === module) {
   if (argv.includes('--print-rows')) console.log(JSON.stringify(benchRows(quick)));
   else main();
 }
-module.exports = { benchRows, rowLines, readSdpa, readRaw, markdown };
+// main: for bench-kernel.js to hand `--device cuda` over (it reads the same process.argv).
+module.exports = { main, benchRows, rowLines, readSdpa, readRaw, markdown };
