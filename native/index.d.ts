@@ -93,6 +93,8 @@ export interface DecodeStats {
   cacheVersion: number;
   sharedChunks: number;
   partialStates: number;
+  /** Phase-1 tasks per KV head: runs of <= 8 consecutive shared chunks covering the same sequences. */
+  segments: number;
   ownChunks: number;
   /** K/V bytes one layer of one step reads with these work lists. */
   kvBytesRead: number;

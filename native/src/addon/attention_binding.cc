@@ -36,7 +36,7 @@ static std::vector<SeqId> seq_list(Napi::Env env, Napi::Value v) {
 Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
-  const KvCacheConfig& c = cache_->config();
+  const KvCacheConfig& c = cache(info.Env()).config();
   const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
   Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
   Napi::Object opts = arg(info, 3).IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
@@ -58,7 +58,7 @@ Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
     out = Napi::Float32Array::New(env, q.ElementLength());
   }
   guarded(env, [&] {
-    decode_attention(*cache_, plan, seqs, layer, n_heads, q.Data(), out.Data());
+    decode_attention(cache(info.Env()), plan, seqs, layer, n_heads, q.Data(), out.Data());
     return 0;
   });
   return out;
@@ -74,8 +74,9 @@ Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
   o.Set("cacheVersion", static_cast<double>(w.cache_version));
   o.Set("sharedChunks", w.n_shared());
   o.Set("partialStates", w.n_partials());
+  o.Set("segments", w.n_segments());
   o.Set("ownChunks", static_cast<double>(w.seq_chunks.size()));
-  o.Set("kvBytesRead", static_cast<double>(w.seq_ids.empty() ? 0 : decode_kv_bytes_read(*cache_, w)));
+  o.Set("kvBytesRead", static_cast<double>(w.seq_ids.empty() ? 0 : decode_kv_bytes_read(cache(info.Env()), w)));
   return o;
 }
 
@@ -83,7 +84,7 @@ Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const KvCacheConfig& c = cache_->config();
+  const KvCacheConfig& c = cache(info.Env()).config();
   const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
   const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
   Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
@@ -94,7 +95,7 @@ Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
   const int32_t n_q = static_cast<int32_t>(q.ElementLength() / row);
   Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
   guarded(env, [&] {
-    prefill_attention(*cache_, seq, layer, pos0, n_q, n_heads, q.Data(), out.Data());
+    prefill_attention(cache(info.Env()), seq, layer, pos0, n_q, n_heads, q.Data(), out.Data());
     return 0;
   });
   return out;
@@ -103,14 +104,14 @@ Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::ReferenceDecode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
-  const KvCacheConfig& c = cache_->config();
+  const KvCacheConfig& c = cache(info.Env()).config();
   const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
   Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
   if (seqs.empty()) return Napi::Float64Array::New(env, 0);
   const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "referenceDecode");
   Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
   guarded(env, [&] {
-    reference_decode_attention(*cache_, seqs, layer, n_heads, q.Data(), out.Data());
+    reference_decode_attention(cache(info.Env()), seqs, layer, n_heads, q.Data(), out.Data());
     return 0;
   });
   return out;
@@ -119,7 +120,7 @@ Napi::Value KvCacheObject::ReferenceDecode(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::ReferencePrefill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const KvCacheConfig& c = cache_->config();
+  const KvCacheConfig& c = cache(info.Env()).config();
   const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
   const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
   Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
@@ -129,7 +130,7 @@ Napi::Value KvCacheObject::ReferencePrefill(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "referencePrefill: q length is not a multiple of nHeads * headDim = " + std::to_string(row));
   Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
   guarded(env, [&] {
-    reference_prefill_attention(*cache_, seq, layer, pos0, static_cast<int32_t>(q.ElementLength() / row), n_heads, q.Data(),
+    reference_prefill_attention(cache(info.Env()), seq, layer, pos0, static_cast<int32_t>(q.ElementLength() / row), n_heads, q.Data(),
                                 out.Data());
     return 0;
   });

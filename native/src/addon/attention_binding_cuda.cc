@@ -86,7 +86,7 @@ Napi::Value CudaDecodeAttention(const Napi::CallbackInfo& info) {
   const bool on_host = host_executor(env, arg(info, 4));
   if (!on_host) require_cuda(env);
   KvCacheObject& obj = unwrap_cache(env, arg(info, 0));
-  KvCache& cache = obj.cache();
+  KvCache& cache = obj.live_cache(env);
   const KvCacheConfig& c = cache.config();
   const auto ids = to_int_list(env, arg(info, 1), "seqs", 0, int64_t(1) << 53);
   const std::vector<SeqId> seqs(ids.begin(), ids.end());
@@ -154,7 +154,7 @@ Napi::Value CudaPrefillAttention(const Napi::CallbackInfo& info) {
   const bool on_host = host_executor(env, arg(info, 6));
   if (!on_host) require_cuda(env);
   KvCacheObject& obj = unwrap_cache(env, arg(info, 0));
-  KvCache& cache = obj.cache();
+  KvCache& cache = obj.live_cache(env);
   const KvCacheConfig& c = cache.config();
   const SeqId seq = to_int(env, arg(info, 1), "seq", 0, int64_t(1) << 53);
   const int layer = static_cast<int>(to_int(env, arg(info, 2), "layer", 0, c.n_layers - 1));

@@ -28,6 +28,7 @@ Napi::Function KvCacheObject::Define(Napi::Env env) {
                          InstanceMethod("snapshot", &KvCacheObject::Snapshot),
                          InstanceMethod("checkInvariants", &KvCacheObject::CheckInvariants),
                          InstanceMethod("config", &KvCacheObject::Config),
+                         InstanceMethod("dispose", &KvCacheObject::Dispose),
                          InstanceMethod("decodeAttention", &KvCacheObject::DecodeAttention),
                          InstanceMethod("decodeStats", &KvCacheObject::DecodeStats),
                          InstanceMethod("prefillAttention", &KvCacheObject::PrefillAttention),
@@ -78,7 +79,7 @@ Napi::Value KvCacheObject::Insert(const Napi::CallbackInfo& info) {
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
   size_t max_cached = SIZE_MAX;
   if (!arg(info, 2).IsUndefined()) max_cached = static_cast<size_t>(to_int(env, info[2], "maxCached", 0, INT32_MAX));
-  const InsertResult r = guarded(env, [&] { return cache_->insert(ns, tokens, max_cached); });
+  const InsertResult r = guarded(env, [&] { return cache(info.Env()).insert(ns, tokens, max_cached); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("seq", static_cast<double>(r.seq));
   out.Set("cachedTokens", r.cached_tokens);
@@ -91,7 +92,7 @@ Napi::Value KvCacheObject::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  return Napi::Number::New(env, static_cast<double>(cache_->lookup(ns, tokens)));
+  return Napi::Number::New(env, static_cast<double>(cache(info.Env()).lookup(ns, tokens)));
 }
 
 Napi::Value KvCacheObject::CanAdmit(const Napi::CallbackInfo& info) {
@@ -100,23 +101,23 @@ Napi::Value KvCacheObject::CanAdmit(const Napi::CallbackInfo& info) {
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
   size_t extra = 0;
   if (!arg(info, 2).IsUndefined()) extra = static_cast<size_t>(to_int(env, info[2], "extraTokens", 0, INT32_MAX));
-  return Napi::Boolean::New(env, cache_->can_admit(ns, tokens, extra));
+  return Napi::Boolean::New(env, cache(info.Env()).can_admit(ns, tokens, extra));
 }
 
 // writeKV(seq, layer, pos0, k, v): k, v Float32Array [n, nKvHeads, headDim] for positions pos0..pos0+n-1.
 Napi::Value KvCacheObject::WriteKV(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, cache_->config().n_layers - 1));
+  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, cache(info.Env()).config().n_layers - 1));
   const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
   Napi::Float32Array k = to_f32(env, arg(info, 3), "k"), v = to_f32(env, arg(info, 4), "v");
-  const size_t row = static_cast<size_t>(cache_->config().n_kv_heads) * cache_->config().head_dim;
+  const size_t row = static_cast<size_t>(cache(info.Env()).config().n_kv_heads) * cache(info.Env()).config().head_dim;
   if (k.ElementLength() != v.ElementLength()) throw Napi::RangeError::New(env, "writeKV: k and v differ in length");
   if (k.ElementLength() % row != 0)
     throw Napi::RangeError::New(env, "writeKV: k length " + std::to_string(k.ElementLength()) + " is not a multiple of nKvHeads * headDim = " + std::to_string(row));
   const int32_t n = static_cast<int32_t>(k.ElementLength() / row);
   guarded(env, [&] {
-    cache_->store_kv_rows(seq, pos0, n, layer, k.Data(), v.Data());
+    cache(info.Env()).store_kv_rows(seq, pos0, n, layer, k.Data(), v.Data());
     return 0;
   });
   return env.Undefined();
@@ -126,9 +127,9 @@ Napi::Value KvCacheObject::MarkComputed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
   guarded(env, [&] {
-    const int32_t upto = arg(info, 1).IsUndefined() ? cache_->seq_length(seq)
+    const int32_t upto = arg(info, 1).IsUndefined() ? cache(info.Env()).seq_length(seq)
                                                      : static_cast<int32_t>(to_int(env, info[1], "upto", 0, INT32_MAX));
-    cache_->mark_computed(seq, upto);
+    cache(info.Env()).mark_computed(seq, upto);
     return 0;
   });
   return env.Undefined();
@@ -139,7 +140,7 @@ Napi::Value KvCacheObject::Append(const Napi::CallbackInfo& info) {
   const auto ids = to_int_list(env, arg(info, 0), "seqs", 0, int64_t(1) << 53);
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
   guarded(env, [&] {
-    cache_->append(std::vector<SeqId>(ids.begin(), ids.end()), tokens);
+    cache(info.Env()).append(std::vector<SeqId>(ids.begin(), ids.end()), tokens);
     return 0;
   });
   return env.Undefined();
@@ -148,7 +149,7 @@ Napi::Value KvCacheObject::Append(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::Remove(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
   guarded(info.Env(), [&] {
-    cache_->remove(seq);
+    cache(info.Env()).remove(seq);
     return 0;
   });
   return info.Env().Undefined();
@@ -156,41 +157,41 @@ Napi::Value KvCacheObject::Remove(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Fork(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return cache_->fork(seq); })));
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return cache(info.Env()).fork(seq); })));
 }
 
 Napi::Value KvCacheObject::Pin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache_->pin(ns, tokens); })));
+  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache(info.Env()).pin(ns, tokens); })));
 }
 
 Napi::Value KvCacheObject::Unpin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
   const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache_->unpin(ns, tokens); })));
+  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache(info.Env()).unpin(ns, tokens); })));
 }
 
 Napi::Value KvCacheObject::EvictAll(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(cache_->evict_all()));
+  return Napi::Number::New(info.Env(), static_cast<double>(cache(info.Env()).evict_all()));
 }
 
 Napi::Value KvCacheObject::SeqLength(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache_->seq_length(seq); }));
+  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache(info.Env()).seq_length(seq); }));
 }
 
 Napi::Value KvCacheObject::SeqComputedLength(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache_->seq_computed_length(seq); }));
+  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache(info.Env()).seq_computed_length(seq); }));
 }
 
 Napi::Value KvCacheObject::SeqChunks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const auto chunks = guarded(env, [&] { return cache_->seq_chunks(seq); });
+  const auto chunks = guarded(env, [&] { return cache(info.Env()).seq_chunks(seq); });
   Napi::Array out = Napi::Array::New(env, chunks.size());
   for (size_t i = 0; i < chunks.size(); ++i) out.Set(static_cast<uint32_t>(i), chunks[i]);
   return out;
@@ -198,23 +199,23 @@ Napi::Value KvCacheObject::SeqChunks(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::LiveSequences(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const auto ids = cache_->live_sequences();
+  const auto ids = cache(info.Env()).live_sequences();
   Napi::Array out = Napi::Array::New(env, ids.size());
   for (size_t i = 0; i < ids.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(ids[i]));
   return out;
 }
 
 Napi::Value KvCacheObject::AvailableChunks(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(cache_->available_chunks()));
+  return Napi::Number::New(info.Env(), static_cast<double>(cache(info.Env()).available_chunks()));
 }
 
 Napi::Value KvCacheObject::Version(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(cache_->version()));
+  return Napi::Number::New(info.Env(), static_cast<double>(cache(info.Env()).version()));
 }
 
 Napi::Value KvCacheObject::Snapshot(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const CacheSnapshot snap = cache_->snapshot();
+  const CacheSnapshot snap = cache(info.Env()).snapshot();
   Napi::Array chunks = Napi::Array::New(env, snap.chunks.size());
   for (size_t i = 0; i < snap.chunks.size(); ++i) {
     const ChunkInfo& c = snap.chunks[i];
@@ -253,7 +254,7 @@ Napi::Value KvCacheObject::Snapshot(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::CheckInvariants(const Napi::CallbackInfo& info) {
   guarded(info.Env(), [&] {
-    cache_->check_invariants();
+    cache(info.Env()).check_invariants();
     return 0;
   });
   return info.Env().Undefined();
@@ -261,7 +262,7 @@ Napi::Value KvCacheObject::CheckInvariants(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Config(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const KvCacheConfig& c = cache_->config();
+  const KvCacheConfig& c = cache(info.Env()).config();
   Napi::Object o = Napi::Object::New(env);
   o.Set("nLayers", c.n_layers);
   o.Set("nKvHeads", c.n_kv_heads);
@@ -269,9 +270,17 @@ Napi::Value KvCacheObject::Config(const Napi::CallbackInfo& info) {
   o.Set("chunkSize", c.chunk_size);
   o.Set("dtype", dtype_name(c.dtype));
   o.Set("poolBytes", static_cast<double>(c.pool_bytes));
-  o.Set("chunkBytes", static_cast<double>(cache_->layout().chunk_bytes()));
-  o.Set("capacityChunks", static_cast<double>(cache_->storage().capacity()));
+  o.Set("chunkBytes", static_cast<double>(cache(info.Env()).layout().chunk_bytes()));
+  o.Set("capacityChunks", static_cast<double>(cache(info.Env()).storage().capacity()));
   return o;
+}
+
+// Frees the pool now instead of whenever the garbage collector runs (benchmarks hold GBs).
+Napi::Value KvCacheObject::Dispose(const Napi::CallbackInfo& info) {
+  cache_.reset();
+  tpp_plan_ = DecodePlan(DecodeMethod::Tpp);
+  baseline_plan_ = DecodePlan(DecodeMethod::Baseline);
+  return info.Env().Undefined();
 }
 
 static AddonRegistrar registrar([](Napi::Env env, Napi::Object exports) {

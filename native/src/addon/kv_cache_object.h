@@ -16,7 +16,7 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   static Napi::Function Define(Napi::Env env);
   explicit KvCacheObject(const Napi::CallbackInfo& info);
   // For the CUDA glue (addon/attention_binding_cuda.cc): the same cache and plans on the GPU.
-  KvCache& cache() { return *cache_; }
+  KvCache& live_cache(Napi::Env env) { return cache(env); }  // throws once disposed
   DecodePlan& plan(DecodeMethod m) { return plan_for(m); }
 
  private:
@@ -41,6 +41,7 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info);
   Napi::Value CheckInvariants(const Napi::CallbackInfo& info);
   Napi::Value Config(const Napi::CallbackInfo& info);
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
   // attention_binding.cc
   Napi::Value DecodeAttention(const Napi::CallbackInfo& info);
   Napi::Value DecodeStats(const Napi::CallbackInfo& info);
@@ -49,6 +50,11 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   Napi::Value ReferencePrefill(const Napi::CallbackInfo& info);
 
   SeqId seq_arg(const Napi::CallbackInfo& info, size_t i);
+  // The cache; throws once dispose() released it.
+  KvCache& cache(Napi::Env env) {
+    if (!cache_) throw Napi::Error::New(env, "KvCache was disposed");
+    return *cache_;
+  }
   DecodePlan& plan_for(DecodeMethod m) { return m == DecodeMethod::Tpp ? tpp_plan_ : baseline_plan_; }
 
   std::unique_ptr<KvCache> cache_;

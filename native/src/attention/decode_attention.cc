@@ -25,20 +25,22 @@ const DecodeWorkList& DecodePlan::prepare(const KvCache& cache, const std::vecto
   return work_;
 }
 
-// Phase 1: one task per (shared chunk, KV head). All covered sequences x the G query heads of the
-// group form the rows of one rv GEMM; the partial states go to plan.partial_*.
+// Phase 1: one task per (segment, KV head). All covered sequences x the G query heads of the group
+// form the rows of the rv GEMMs; the task walks the segment's chunks with one running softmax
+// state and leaves it in plan.partial_* (one state per segment and row).
 static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKernels& kern, int layer, int n_heads,
                        const float* q, ThreadPool& pool) {
   const DecodeWorkList& w = plan.work();
   const int hd = cache.config().head_dim, nkv = cache.config().n_kv_heads, c = cache.config().chunk_size;
   const int G = n_heads / nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  float* part_o = plan.partial_o.data();  // [n_partials][n_heads][hd]
-  float* part_m = plan.partial_m.data();  // [n_partials][n_heads]
-  float* part_l = plan.partial_n.data();  // [n_partials][n_heads]
-  pool.parallel_for(static_cast<int64_t>(w.n_shared()) * nkv, [&](int64_t task, int) {
-    const int j = static_cast<int>(task / nkv), h = static_cast<int>(task % nkv);
-    const int b = w.shared_begin[j], e = w.shared_end[j];
+  float* part_o = plan.partial_o.data();  // [n_segment_partials][n_heads][hd]
+  float* part_m = plan.partial_m.data();  // [n_segment_partials][n_heads]
+  float* part_l = plan.partial_n.data();  // [n_segment_partials][n_heads]
+  pool.parallel_for(static_cast<int64_t>(w.n_segments()) * nkv, [&](int64_t task, int) {
+    const int seg = static_cast<int>(task / nkv), h = static_cast<int>(task % nkv);
+    const int first = w.segment_offset[seg], last = w.segment_offset[seg + 1];
+    const int b = w.shared_begin[first], e = w.shared_end[first];
     const int n_real = (e - b) * G;                  // row r = (i - b) * G + g
     const int rows = round_up_to(n_real, kern.lanes);
     thread_local std::vector<float> qt, ot, m, l;    // [hd][rows], [hd][rows], [rows], [rows]
@@ -53,13 +55,15 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
         const int r = (i - b) * G + g;
         for (int d = 0; d < hd; ++d) qt[static_cast<size_t>(d) * rows + r] = src[d] * scale;
       }
-    const ChunkId chunk = w.shared_chunk[j];
-    kern.rv(qt.data(), rows, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), c, nullptr, ot.data(),
-            m.data(), l.data(), scratch);
+    for (int j = first; j < last; ++j) {  // shared chunks are full: c tokens each
+      const ChunkId chunk = w.shared_chunk[j];
+      kern.rv(qt.data(), rows, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), c, nullptr, ot.data(),
+              m.data(), l.data(), scratch);
+    }
     for (int i = b; i < e; ++i)
       for (int g = 0; g < G; ++g) {
         const int r = (i - b) * G + g;
-        const size_t slot = static_cast<size_t>(w.shared_partial_offset[j] + i - b) * n_heads + h * G + g;
+        const size_t slot = static_cast<size_t>(w.segment_partial_offset[seg] + i - b) * n_heads + h * G + g;
         for (int d = 0; d < hd; ++d) part_o[slot * hd + d] = ot[static_cast<size_t>(d) * rows + r];
         part_m[slot] = m[r];
         part_l[slot] = l[r];
@@ -67,7 +71,7 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
   });
 }
 
-// Phase 2: one task per (sequence, KV head): its own chunks through dv, then the phase-1 partials.
+// Phase 2: one task per (sequence, KV head): its own chunks through dv, then the phase-1 segment partials.
 static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKernels& kern, int layer, int n_heads,
                        const float* q, float* out, ThreadPool& pool) {
   const DecodeWorkList& w = plan.work();
@@ -93,9 +97,9 @@ static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKerne
       kern.dv(qs.data(), G, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), n_tok, o.data(), m.data(),
               l.data(), s.data());
     }
-    for (int x = w.seq_partial_offset[i]; x < w.seq_partial_offset[i + 1]; ++x)
+    for (int x = w.seq_segment_offset[i]; x < w.seq_segment_offset[i + 1]; ++x)
       for (int g = 0; g < G; ++g) {
-        const size_t slot = static_cast<size_t>(w.seq_partials[x]) * n_heads + h * G + g;
+        const size_t slot = static_cast<size_t>(w.seq_segment_partials[x]) * n_heads + h * G + g;
         merge_state(o.data() + g * hd, m[g], l[g], plan.partial_o.data() + slot * hd, plan.partial_m[slot],
                     plan.partial_n[slot], hd);
       }
@@ -113,11 +117,11 @@ void decode_attention(const KvCache& cache, DecodePlan& plan, const std::vector<
   const AttendKernels& kern = checked_kernels(cache, layer, n_heads, q, out);
   ThreadPool& tp = pool != nullptr ? *pool : ThreadPool::global();
   const DecodeWorkList& w = plan.prepare(cache, seqs);
-  const size_t states = static_cast<size_t>(w.n_partials()) * n_heads;
+  const size_t states = static_cast<size_t>(w.n_segment_partials()) * n_heads;
   plan.partial_o.resize(states * cache.config().head_dim);
   plan.partial_m.resize(states);
   plan.partial_n.resize(states);
-  if (w.n_shared() > 0) run_phase1(cache, plan, kern, layer, n_heads, q, tp);
+  if (w.n_segments() > 0) run_phase1(cache, plan, kern, layer, n_heads, q, tp);
   run_phase2(cache, plan, kern, layer, n_heads, q, out, tp);
 }
 

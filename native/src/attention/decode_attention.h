@@ -43,7 +43,8 @@ class DecodePlan {
   const DecodeWorkList& work() const { return work_; }
   uint64_t rebuilds() const { return rebuilds_; }  // how many times the lists were rebuilt
 
-  // Scratch for phase-1 partial states: [n_partials][n_heads][head_dim] O, [n_partials][n_heads] m and n.
+  // Scratch for phase-1 partial states, one per segment and covered sequence:
+  // [n_segment_partials][n_heads][head_dim] O, [n_segment_partials][n_heads] m and n.
   std::vector<float> partial_o, partial_m, partial_n;
 
  private:

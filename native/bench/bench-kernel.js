@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// Kernel benchmark: TPP vs the sequence-first baseline (PagedAttention-style) for one decode step
+// of one layer, on the CPU. `npm run bench:kernel [-- --quick] [-- --dtype fp32]`.
+//
+// Method, so that timings measure memory and not the last-level cache:
+//  - TPP runs on a cache where all sequences share the prompt (one namespace). The shared KV of
+//    one layer is small (2048 tokens fp16 = 32 MiB), so the cache holds several layers and every
+//    step moves to the next one: the rotation covers >= ROTATE_BYTES (2x the 260 MiB L3).
+//  - The baseline runs on a cache where every sequence has its own namespace, i.e. its own copy
+//    of the prompt, as a paged cache without sharing stores it (>= 0.5 GiB per layer here).
+//  - The no-sharing row runs both methods on that unshared cache.
+// Each configuration is timed REPEATS times (STEPS steps each); we report the median.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const native = require('../index.js');
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const flag = (name, def) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : def;
+};
+const dtype = flag('--dtype', 'fp16');
+const outDir = path.resolve(flag('--out', path.join(__dirname, '..', '..', 'bench', 'results')));
+
+const HEADS = 32;
+const KV_HEADS = 32;
+const HEAD_DIM = 128;
+const CHUNK = 64;
+const BATCH = quick ? 16 : 32;
+const REPEATS = quick ? 3 : 5;
+const STEPS = quick ? 4 : 8;
+const ROTATE_BYTES = 520 << 20;
+const ROWS = quick
+  ? [
+      { shared: 1024, unshared: 0 },
+      { shared: 1024, unshared: 128 },
+      { shared: 0, unshared: 512 },
+    ]
+  : [
+      { shared: 1024, unshared: 0 },
+      { shared: 1024, unshared: 128 },
+      { shared: 2048, unshared: 0 },
+      { shared: 2048, unshared: 128 },
+      { shared: 4096, unshared: 0 },
+      { shared: 4096, unshared: 128 },
+      { shared: 0, unshared: 1024 },
+    ];
+
+const elemBytes = dtype === 'fp32' ? 4 : 2;
+const tokenBytes = KV_HEADS * HEAD_DIM * 2 * elemBytes; // K + V of one token, one layer
+const chunkBytesPerLayer = tokenBytes * CHUNK;
+const info = native.backendInfo();
+const device = `cpu: ${os.cpus()[0].model.trim()} (${info.threads} threads, ${info.simd})`;
+
+// One reusable block of random K/V rows (values do not change the timing).
+const BLOCK = 256;
+const kvBlock = Float32Array.from({ length: BLOCK * KV_HEADS * HEAD_DIM }, () => Math.random() * 2 - 1);
+
+function tokens(from, n) {
+  return Int32Array.from({ length: n }, (_, i) => from + i);
+}
+
+// Builds a cache holding `batch` sequences of shared + unshared tokens; sharing=false puts every
+// sequence in its own namespace.
+function buildCache(row, sharing, nLayers) {
+  const perSeqChunks = Math.ceil((row.shared + row.unshared) / CHUNK) + 1;
+  const chunks = (sharing ? Math.ceil(row.shared / CHUNK) : 0) + BATCH * perSeqChunks + 4;
+  const cache = new native.KvCache({
+    nLayers,
+    nKvHeads: KV_HEADS,
+    headDim: HEAD_DIM,
+    chunkSize: CHUNK,
+    dtype,
+    poolBytes: chunks * chunkBytesPerLayer * nLayers,
+  });
+  const seqs = [];
+  for (let b = 0; b < BATCH; b++) {
+    const prompt = new Int32Array(row.shared + row.unshared);
+    prompt.set(tokens(0, row.shared));
+    prompt.set(tokens(1e6 + b * 1e5, row.unshared), row.shared);
+    const r = cache.insert(sharing ? 'shared' : `seq-${b}`, prompt);
+    for (let layer = 0; layer < nLayers; layer++)
+      for (let pos = r.cachedTokens; pos < prompt.length; pos += BLOCK) {
+        const n = Math.min(BLOCK, prompt.length - pos);
+        const kv = kvBlock.subarray(0, n * KV_HEADS * HEAD_DIM);
+        cache.writeKV(r.seq, layer, pos, kv, kv);
+      }
+    cache.markComputed(r.seq);
+    seqs.push(r.seq);
+  }
+  return { cache, seqs, nLayers };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// Median over REPEATS of the mean microseconds per step; step i uses layer i mod nLayers.
+function time(built, method) {
+  const { cache, seqs, nLayers } = built;
+  const q = Float32Array.from({ length: BATCH * HEADS * HEAD_DIM }, () => Math.random() * 2 - 1);
+  const out = new Float32Array(q.length);
+  for (let l = 0; l < Math.min(nLayers, 2); l++) cache.decodeAttention(seqs, l, q, { method, out }); // warm-up, plan build
+  const runs = [];
+  let step = 0;
+  for (let r = 0; r < REPEATS; r++) {
+    const t0 = process.hrtime.bigint();
+    for (let s = 0; s < STEPS; s++) cache.decodeAttention(seqs, step++ % nLayers, q, { method, out });
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / STEPS);
+  }
+  return { us: median(runs), runs, stats: cache.decodeStats(method) };
+}
+
+function storedPerLayer(cache, nLayers) {
+  return cache.snapshot().counters.bytesInUse / nLayers;
+}
+
+function layersFor(bytesPerLayer) {
+  return Math.max(1, Math.min(64, Math.ceil(ROTATE_BYTES / bytesPerLayer)));
+}
+
+function main() {
+  const bw = native.memoryBandwidth(1 << 30, quick ? 3 : 5);
+  const copyGBps = bw.copyGBps;
+  const lines = [];
+  const summary = [];
+  const common = { device, heads: HEADS, kv_heads: KV_HEADS, head_dim: HEAD_DIM, chunk: CHUNK, batch: BATCH, dtype, threads: info.threads };
+  for (const row of ROWS) {
+    const idealBytes = (row.shared + BATCH * row.unshared) * tokenBytes;
+    const unsharedBytes = BATCH * (row.shared + row.unshared) * tokenBytes;
+    const plain = buildCache(row, false, layersFor(unsharedBytes));
+    const plainStored = storedPerLayer(plain.cache, plain.nLayers);
+    let sharedBuilt = null;
+    let sharedStored = plainStored;
+    if (row.shared > 0) {
+      sharedBuilt = buildCache(row, true, layersFor(idealBytes));
+      sharedStored = storedPerLayer(sharedBuilt.cache, sharedBuilt.nLayers);
+    }
+    const results = {};
+    for (const method of ['tpp', 'baseline']) {
+      const built = method === 'tpp' && sharedBuilt ? sharedBuilt : plain;
+      const t = time(built, method);
+      const rec = {
+        ...common,
+        shared: row.shared,
+        unshared: row.unshared,
+        method,
+        us_per_step: Math.round(t.us * 10) / 10,
+        kv_bytes_read: t.stats.kvBytesRead,
+        kv_bytes_stored: method === 'tpp' ? sharedStored : plainStored,
+        kv_bytes_ideal: idealBytes,
+        effective_GBps: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9) * 100) / 100,
+        copy_GBps: Math.round(copyGBps * 100) / 100,
+        read_GBps: Math.round(bw.readGBps * 100) / 100,
+        layers_rotated: built.nLayers,
+        us_runs: t.runs.map((x) => Math.round(x)),
+      };
+      results[method] = rec;
+      lines.push(rec);
+      console.log(JSON.stringify(rec));
+    }
+    plain.cache.dispose();
+    if (sharedBuilt) sharedBuilt.cache.dispose();
+    summary.push({
+      row,
+      tpp: results.tpp,
+      baseline: results.baseline,
+      speedup: results.baseline.us_per_step / results.tpp.us_per_step,
+      storedWithin: sharedStored - idealBytes <= BATCH * chunkBytesPerLayer,
+    });
+  }
+  writeResults(lines, summary, bw);
+}
+
+function writeResults(lines, summary, bw) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
+  const base = path.join(outDir, `kernel-${stamp}${quick ? '-quick' : ''}`);
+  const meta = {
+    command: `npm run bench:kernel${quick ? ' -- --quick' : ''}${dtype !== 'fp16' ? ` -- --dtype ${dtype}` : ''}`,
+    date: new Date().toISOString(),
+    device,
+    node: process.version,
+    memory: bw,
+    method: 'median of repeats; TPP on a shared-prefix cache rotating layers past L3, baseline on an unshared cache',
+  };
+  fs.writeFileSync(`${base}.json`, JSON.stringify({ meta, results: lines }, null, 2));
+  const mb = (b) => (b / 2 ** 20).toFixed(1);
+  const md = [
+    `# Kernel benchmark (CPU), ${meta.date}`,
+    '',
+    `Command: \`${meta.command}\`. Device: ${device}. Storage ${dtype}, compute fp32. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}, batch ${BATCH}.`,
+    `Memory (all threads): copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s.`,
+    '',
+    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | stored MiB with sharing | stored MiB without | ideal MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...summary.map(
+      (s) =>
+        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
+    ),
+    '',
+  ];
+  fs.writeFileSync(`${base}.md`, md.join('\n'));
+  console.error(`wrote ${base}.json and ${base}.md`);
+}
+
+main();
