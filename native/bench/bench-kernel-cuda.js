@@ -7,7 +7,7 @@
 //   node native/bench/bench-kernel-cuda.js --from-raw raw.jsonl [--sdpa sdpa.jsonl]
 //     formats the raw lines of `cuda_check bench` (gpu-check.sh, a GPU machine without Node)
 //     into the same JSON lines and table, on any machine.
-// (`npm run bench:kernel -- --device cuda` once bench-kernel.js hands --device cuda to main()).
+// `npm run bench:kernel -- --device cuda` runs main() through bench-kernel.js.
 //
 // Setting: the paper's Table 3 (32 heads, head_dim 128, c = 64, fp16, batch 32, shared prompt
 // 1024/2048/4096 tokens, unshared 0 or 128 tokens per sequence), a no-sharing row, and batch 16
