@@ -43,12 +43,12 @@ fi
 grep -E "registers|spill" "$OUT/build.log" | sort | uniq -c | head -20
 
 step "correctness (cuda_check check)"
-timeout 240 "$BUILD/cuda_check" check | tee "$OUT/check.jsonl" | grep -E '"FAIL"|check_summary'
+timeout 180 "$BUILD/cuda_check" check | tee "$OUT/check.jsonl" | grep -E '"FAIL"|check_summary'
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "CORRECTNESS FAILED"; status=1; }
 
 if command -v node >/dev/null && [ -e node_modules/cmake-js ]; then
   step "addon build + npm run test:gpu"
-  (npm run build:native && npm run test:gpu) >"$OUT/jest.txt" 2>&1 || { echo "JEST FAILED"; status=1; }
+  timeout 150 bash -c "npm run build:native && npm run test:gpu" >"$OUT/jest.txt" 2>&1 || { echo "JEST FAILED"; status=1; }
   tail -8 "$OUT/jest.txt"
 else
   echo "node or node_modules missing here: jest skipped (cuda_check check covers the same ground)" | tee "$OUT/jest.txt"
@@ -56,10 +56,10 @@ fi
 
 ROWS=$(python3 -c "import json;print(json.dumps(json.load(open('native/bench/kernel-cuda-rows.json'))['$ROWSET']))")
 step "benchmark (cuda_check bench)"
-timeout 200 "$BUILD/cuda_check" bench "$ROWS" >"$OUT/raw.jsonl" || { echo "BENCH FAILED"; status=1; }
+timeout 120 "$BUILD/cuda_check" bench "$ROWS" >"$OUT/raw.jsonl" || { echo "BENCH FAILED"; status=1; }
 
 step "PyTorch flash SDPA"
-timeout 150 python3 native/bench/sdpa_flash.py --rows "$ROWS" >"$OUT/sdpa.jsonl" 2>"$OUT/sdpa.err" || { echo "SDPA FAILED"; tail -5 "$OUT/sdpa.err"; status=1; }
+timeout 100 python3 native/bench/sdpa_flash.py --rows "$ROWS" >"$OUT/sdpa.jsonl" 2>"$OUT/sdpa.err" || { echo "SDPA FAILED"; tail -5 "$OUT/sdpa.err"; status=1; }
 
 step "table"
 python3 - "$OUT/raw.jsonl" "$OUT/sdpa.jsonl" <<'PY'
