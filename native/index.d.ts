@@ -156,7 +156,7 @@ export type CudaExecutor = 'cuda' | 'host';
 
 /**
  * The JS KvCache's decode attention through the CUDA backend (same arguments and result as
- * cache.decodeAttention). The cache must store fp16 or bf16; head_dim 64 or 128; chunk size a
+ * cache.decodeAttention). The cache must store fp16 or bf16; head_dim 64, 80, 96 or 128; chunk size a
  * multiple of 16 up to 128. executor 'cuda' (default) needs a usable GPU; 'host' runs anywhere.
  */
 export function cudaDecodeAttention(

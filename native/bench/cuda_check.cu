@@ -231,7 +231,7 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
 
 int check_main() {
   int failures = 0, cases = 0;
-  const int shapes[][4] = {{128, 64, 2, 1}, {64, 16, 2, 4}, {128, 32, 1, 8}, {64, 128, 4, 2}};  // D, c, n_kv, group
+  const int shapes[][4] = {{128, 64, 2, 1}, {64, 16, 2, 4}, {128, 32, 1, 8}, {64, 128, 4, 2}, {96, 64, 2, 2}, {80, 32, 1, 3}};  // D, c, n_kv, group
   for (KvDType dtype : {KvDType::F16, KvDType::BF16}) {
     const double tol = dtype == KvDType::F16 ? 1e-3 : 8e-3;
     for (const auto& sh : shapes)

@@ -71,6 +71,8 @@ describe.each(['host', 'cuda'])('KvCache attention, executor %s, vs float64 refe
     [128, 64, 2, 1],
     [64, 16, 2, 4],
     [128, 32, 1, 8],
+    [96, 64, 2, 2],
+    [80, 16, 1, 3],
   ];
   for (const dtype of ['fp16', 'bf16'] as Dtype[]) {
     for (const [headDim, chunkSize, nKvHeads, group] of shapes) {

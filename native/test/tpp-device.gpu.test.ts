@@ -105,6 +105,8 @@ describe.each(executors)('TPP decode on %s', (executor) => {
     ['MHA d128 c64', { nLayers: 2, nKvHeads: 4, nHeads: 4, headDim: 128, chunkSize: 64 }],
     ['GQA 4:1 d64 c32', { nLayers: 1, nKvHeads: 2, nHeads: 8, headDim: 64, chunkSize: 32 }],
     ['MQA d128 c16', { nLayers: 1, nKvHeads: 1, nHeads: 6, headDim: 128, chunkSize: 16 }],
+    ['GQA 2:1 d96 c64', { nLayers: 1, nKvHeads: 2, nHeads: 4, headDim: 96, chunkSize: 64 }],
+    ['GQA 3:1 d80 c128', { nLayers: 1, nKvHeads: 1, nHeads: 3, headDim: 80, chunkSize: 128 }],
   ];
   for (const [name, shape] of shapes) {
     for (const dtype of ['fp16', 'bf16'] as Dtype[]) {
@@ -215,7 +217,7 @@ describe('TPP device plan: bad input is a clear error', () => {
   });
   it('rejects unsupported shapes and dtypes', () => {
     expect(() => native.tppCase({ ...base(), dtype: 'fp32' })).toThrow(/dtype must be "fp16" or "bf16"/);
-    expect(() => native.tppCase({ ...base(), headDim: 80 })).toThrow(/head_dim must be 64 or 128/);
+    expect(() => native.tppCase({ ...base(), headDim: 256 })).toThrow(/head_dim must be 64, 80, 96 or 128/);
     expect(() => native.tppCase({ ...base(), chunkSize: 24 })).toThrow(/chunk_size must be a multiple of 16/);
     expect(() => native.tppCase({ ...base(), nHeads: 3 })).toThrow(/must be a positive multiple of n_kv_heads/);
     expect(() => native.tppCase({ ...base(), executor: 'tpu' })).toThrow(/executor must be/);

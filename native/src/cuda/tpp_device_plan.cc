@@ -24,8 +24,9 @@ void check_csr(const std::vector<int32_t>& offset, size_t n_rows, size_t n_value
 void check_tpp_shape(const ChunkLayout& layout, int n_heads) {
   if (layout.dtype != KvDType::F16 && layout.dtype != KvDType::BF16)
     fail("the CUDA kernels store K/V as fp16 or bf16 (tensor cores), not fp32");
-  if (layout.head_dim != 64 && layout.head_dim != 128)
-    fail("head_dim must be 64 or 128 on CUDA (got " + std::to_string(layout.head_dim) + ")");
+  const int d = layout.head_dim;
+  if (d != 64 && d != 80 && d != 96 && d != 128)
+    fail("head_dim must be 64, 80, 96 or 128 on CUDA (got " + std::to_string(d) + ")");
   if (layout.chunk_size < 16 || layout.chunk_size > 128 || layout.chunk_size % 16 != 0)
     fail("chunk_size must be a multiple of 16 in [16, 128] on CUDA (got " + std::to_string(layout.chunk_size) + ")");
   if (layout.n_kv_heads < 1 || n_heads < 1 || n_heads % layout.n_kv_heads != 0)

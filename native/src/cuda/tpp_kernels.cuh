@@ -389,6 +389,8 @@ int launch_dtype(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pi
     }                                                                                               \
   }
   CHUNKSERVE_TPP_CASE(64)
+  CHUNKSERVE_TPP_CASE(80)
+  CHUNKSERVE_TPP_CASE(96)
   CHUNKSERVE_TPP_CASE(128)
 #undef CHUNKSERVE_TPP_CASE
   return cudaErrorInvalidValue;
