@@ -133,6 +133,7 @@ Napi::Value CudaDecodeAttention(const Napi::CallbackInfo& info) {
       m.q.reserve(bytes);
       m.out.reserve(bytes);
       m.q.upload(q.Data(), bytes);
+      m.out.fill_bytes(0xff, bytes);  // NaN poison: an unwritten element cannot pass
       dec.decode(*m.pool, layer, static_cast<const float*>(m.q.get()), static_cast<float*>(m.out.get()));
       cuda_synchronize("cudaDecodeAttention");
       m.out.download(out.Data(), bytes);
@@ -186,6 +187,7 @@ Napi::Value CudaPrefillAttention(const Napi::CallbackInfo& info) {
       m.q.reserve(bytes);
       m.out.reserve(bytes);
       m.q.upload(q.Data(), bytes);
+      m.out.fill_bytes(0xff, bytes);  // NaN poison
       cuda_prefill(*m.pool, cache.seq_chunks(seq), layer, n_heads, pos0, n_q, static_cast<const float*>(m.q.get()),
                    nullptr, nullptr, static_cast<float*>(m.out.get()));
       m.out.download(out.Data(), bytes);

@@ -169,6 +169,11 @@ void DeviceBuffer::download(void* host, size_t bytes, size_t offset) const {
   if (bytes) check(cudaMemcpy(host, static_cast<const uint8_t*>(ptr_) + offset, bytes, cudaMemcpyDeviceToHost), "download");
 }
 
+void DeviceBuffer::fill_bytes(int value, size_t bytes) {
+  if (bytes > bytes_) throw std::invalid_argument("DeviceBuffer::fill_bytes past the end of the buffer");
+  if (bytes) check(cudaMemset(ptr_, value, bytes), "memset");
+}
+
 // ---- CudaChunkStorage -------------------------------------------------------------------------
 CudaChunkStorage::CudaChunkStorage(const ChunkLayout& layout, size_t pool_bytes) : layout_(layout) {
   if (layout.dtype != KvDType::F16 && layout.dtype != KvDType::BF16)

@@ -38,6 +38,8 @@ class DeviceBuffer {
   void reserve(size_t bytes);
   void upload(const void* host, size_t bytes, size_t offset = 0);
   void download(void* host, size_t bytes, size_t offset = 0) const;
+  // Every byte of [0, bytes) set to `value` (0xff makes fp32 NaNs: poison before a launch).
+  void fill_bytes(int value, size_t bytes);
 
  private:
   void* ptr_ = nullptr;

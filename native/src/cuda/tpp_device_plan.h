@@ -37,7 +37,8 @@ struct TppChunkRef {
   int32_t n_tokens;  // valid tokens; < 0: from seq_len at run time (a sequence's own chunks)
 };
 
-// One block's job (times n_kv_heads and row blocks of kTppRowsPerBlock rows).
+// One block's job (times n_kv_heads and row blocks of kTppRowsPerBlock rows). A launch takes
+// at most 65535 pieces (a grid dimension): decode batches and phase-1 pieces stay far below.
 struct TppPiece {
   int32_t ref_begin, n_refs;        // chunks: refs[ref_begin, ref_begin + n_refs)
   int32_t q_begin, q_end;           // queries (DFS positions in decode, tokens in prefill)

@@ -2,7 +2,9 @@
 // (sequence-first with the exact merge) and prefill. Included by tpp_kernels_{f16,bf16}.cu only.
 //
 // A block = 4 warps attends the rows of one piece (tpp_device_plan.h) for one KV head:
-//   blockIdx.x = piece, blockIdx.y = KV head, blockIdx.z = block of 64 rows of the piece.
+//   blockIdx.x = block of 64 rows of the piece, blockIdx.y = piece, blockIdx.z = KV head.
+// Row blocks vary fastest so that the blocks of one (piece, head), which read the same K/V,
+// run together and the second read finds it in L2 (GQA: batch x group rows > 64).
 // Rows past the piece (a batch smaller than the tile) are zero in shared memory and never
 // written: the kernel never reads outside its query tensor (the reference kernel does).
 //
@@ -110,11 +112,11 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
   constexpr int LDO = D + 4;      // state row stride (floats)
   constexpr bool kCausal = MODE == TppMode::FinalPrefill;
 
-  const TppPiece piece = a.pieces[blockIdx.x];
-  const int kvh = blockIdx.y;
+  const TppPiece piece = a.pieces[blockIdx.y];
+  const int kvh = blockIdx.z;
   const int group = a.group;
   const int rows_total = (piece.q_end - piece.q_begin) * group;
-  const int row0 = blockIdx.z * kTppRowsPerBlock;
+  const int row0 = blockIdx.x * kTppRowsPerBlock;
   if (row0 >= rows_total) return;  // whole block: this piece has fewer row blocks than the grid
   const int n_rows = min(kTppRowsPerBlock, rows_total - row0);
   const int n_rt = (n_rows + 15) / 16;  // row tiles in use (1..4)
@@ -374,7 +376,8 @@ int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, void* s
     opted_in = smem;
   }
   if (n_pieces == 0) return cudaSuccess;
-  kernel<<<dim3(n_pieces, args.n_kv_heads, row_blocks), kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args);
+  if (n_pieces > 65535 || args.n_kv_heads > 65535) return cudaErrorInvalidConfiguration;
+  kernel<<<dim3(row_blocks, n_pieces, args.n_kv_heads), kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args);
   return cudaGetLastError();
 }
 

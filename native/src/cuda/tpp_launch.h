@@ -51,7 +51,7 @@ inline size_t tpp_smem_bytes(int head_dim, int chunk_size) {
   return bytes;
 }
 
-// Launches grid (n_pieces, n_kv_heads, row_blocks) x kTppThreads. Returns a cudaError_t value
+// Launches grid (row_blocks, n_pieces, n_kv_heads) x kTppThreads. Returns a cudaError_t value
 // (0 = success). dtype: F16 or BF16; head_dim 64, 80, 96 or 128 (check_tpp_shape first).
 int launch_tpp_tiles(KvDType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
                      int row_blocks, void* stream);
