@@ -217,9 +217,10 @@ CudaTppDecoder::CudaTppDecoder(int target_blocks) : target_blocks_(target_blocks
 CudaTppDecoder::~CudaTppDecoder() = default;
 
 bool CudaTppDecoder::prepare(const DecodeWorkList& work, const ChunkLayout& layout, int n_heads) {
-  const bool rebuild = !valid_ || n_heads != n_heads_ || !same_layout(layout, layout_) || !same_structure(work, key_);
+  const bool rebuild = !planned_ || n_heads != n_heads_ || !same_layout(layout, layout_) || !same_structure(work, key_);
+  valid_ = false;  // until this step's plan and lengths are on the device
   if (rebuild) {
-    valid_ = false;
+    planned_ = false;  // a failed rebuild leaves no usable plan
     TppDevicePlan plan = build_tpp_device_plan(work, layout, n_heads, target_blocks_);
     const PlanOffsets o = plan_offsets(plan);
     const std::vector<uint8_t> bytes = pack_plan(plan, o);
@@ -235,6 +236,7 @@ bool CudaTppDecoder::prepare(const DecodeWorkList& work, const ChunkLayout& layo
     key_.seq_len.clear();
     layout_ = layout;
     n_heads_ = n_heads;
+    planned_ = true;
     ++plan_uploads_;
   }
   check_step_lengths(plan_, work.seq_len);

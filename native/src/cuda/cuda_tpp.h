@@ -96,7 +96,8 @@ class CudaTppDecoder {
   DecodeWorkList key_;  // structure the plan was built from (seq_len ignored)
   ChunkLayout layout_;
   int n_heads_ = 0;
-  bool valid_ = false;
+  bool planned_ = false;  // plan_ (built from key_) is on the device
+  bool valid_ = false;    // ... and so are this step's lengths: append/decode may run
   uint64_t plan_uploads_ = 0;
   DeviceBuffer plan_buf_;  // pieces | refs | merge_rows | q_row
   DeviceBuffer len_buf_;   // [n_seqs] seq_len, DFS order
