@@ -254,6 +254,10 @@ export function cudaKernelBench(spec?: {
   copyBytesPerS: number;
   tppUs: number;
   tppSpreadUs: number;
+  /** tppUs used programmatic dependent launch (compute capability 9.x). */
+  pdl: boolean;
+  /** TPP with plain serialised launches (equals tppUs when pdl is false). */
+  tppSerialUs: number;
   baselineUs: number | null;
   baselineSpreadUs: number | null;
   /** Bytes TPP must move (K/V of the shared prompt once, own tokens, q, out). */

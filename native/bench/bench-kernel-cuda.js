@@ -68,7 +68,13 @@ function rowLines(row, r, common) {
     floor_us: round((r.tppBytes / r.copyBytesPerS) * 1e6),
     layers_rotated: layers,
   });
-  const tpp = { ...line('tpp', r.tppUs, r.tppBytes, r.tppLayers, r.tppSpreadUs), chunk_first_pieces: r.chunkFirstPieces, chunks_per_piece: r.chunksPerPiece };
+  const tpp = {
+    ...line('tpp', r.tppUs, r.tppBytes, r.tppLayers, r.tppSpreadUs),
+    chunk_first_pieces: r.chunkFirstPieces,
+    chunks_per_piece: r.chunksPerPiece,
+    pdl: r.pdl,
+    us_without_pdl: round(r.tppSerialUs),
+  };
   const base = line('baseline', r.baselineUs, r.baselineBytes, r.baselineLayers, r.baselineSpreadUs);
   return { tpp, base, maxAbsDiff: r.maxAbsDiff };
 }
@@ -92,11 +98,11 @@ function markdown(meta, summary) {
     `Command: \`${meta.command}\`. Device: ${meta.device}. Storage ${dtype}, fp32 accumulation. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}.`,
     `Device-to-device copy: ${meta.copyGBps} GB/s (read + write), measured in this run.`,
     '',
-    '| batch | shared | unshared | TPP us | baseline us | speedup | SDPA flash us | TPP vs SDPA | floor us | TPP % of copy BW | check max abs diff |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| batch | shared | unshared | TPP us | TPP us without PDL | baseline us | speedup | SDPA flash us | TPP vs SDPA | floor us | TPP % of copy BW | check max abs diff |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map(
       (s) =>
-        `| ${s.row.batch} | ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.base.us_per_step} | ${(s.base.us_per_step / s.tpp.us_per_step).toFixed(2)}x | ${f(s.sdpa && s.sdpa.us_per_step)} | ${s.sdpa ? (s.sdpa.us_per_step / s.tpp.us_per_step).toFixed(2) + 'x' : 'n/a'} | ${s.tpp.floor_us} | ${(100 * s.tpp.fraction_of_copy).toFixed(1)}% | ${f(s.maxAbsDiff)} |`,
+        `| ${s.row.batch} | ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.tpp.pdl ? s.tpp.us_without_pdl : 'same (no PDL)'} | ${s.base.us_per_step} | ${(s.base.us_per_step / s.tpp.us_per_step).toFixed(2)}x | ${f(s.sdpa && s.sdpa.us_per_step)} | ${s.sdpa ? (s.sdpa.us_per_step / s.tpp.us_per_step).toFixed(2) + 'x' : 'n/a'} | ${s.tpp.floor_us} | ${(100 * s.tpp.fraction_of_copy).toFixed(1)}% | ${f(s.maxAbsDiff)} |`,
     ),
     '',
   ].join('\n');

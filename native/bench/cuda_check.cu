@@ -4,7 +4,8 @@
 //   cuda_check check          correctness: the engine's KvCache over a CudaChunkStorage (the
 //                             serving path: tree on the host, pool on the device), prompts with
 //                             random sharing written and attended by cuda_prefill, then decode
-//                             steps (append, fork, TPP and baseline) against float64 references
+//                             steps (append, fork, TPP with and without programmatic launch, and
+//                             the baseline) against float64 references
 //                             computed from the device pool. Exit status 1 on any failure.
 //   cuda_check bench ROWS     ROWS = JSON list of {batch, shared, unshared}: one raw JSON line per
 //                             row ({row, result} with cudaKernelBench's fields); format them with
@@ -127,6 +128,7 @@ struct CaseResult {
   double prefill = 0, decode_tpp = 0, decode_base = 0, vs_emulation = 0;
   uint64_t plan_uploads = 0;
   int steps = 0;
+  bool pdl = false;
 };
 
 // One configuration: prefill every prompt, then `steps` decode steps (fork after the first).
@@ -176,7 +178,8 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
   res.prefill = pre.rel();
 
   // Decode steps.
-  CudaTppDecoder tpp(8), base(8);
+  CudaTppDecoder tpp(8), base(8), serial(8);  // serial: TPP without programmatic launch
+  serial.set_programmatic_launch(false);
   ErrAcc dec_tpp, dec_base, emu;
   for (int step = 0; step < 3; ++step) {
     if (step == 1) seqs.push_back(cache.fork(seqs[0]));  // copy_prefix on the device
@@ -188,6 +191,7 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
     DecodeWorkList w_base = build_decode_work_list(cache, seqs, 1 << 30);
     tpp.prepare(w_tpp, L, H);
     base.prepare(w_base, L, H);
+    serial.prepare(w_tpp, L, H);
     for (int layer = 0; layer < L.n_layers; ++layer) {
       DeviceBuffer kd = to_device(random_floats(r, n * n_kv * D)), vd = to_device(random_floats(r, n * n_kv * D));
       tpp.append_kv(*dev, layer, static_cast<const float*>(kd.get()), static_cast<const float*>(vd.get()));
@@ -205,13 +209,14 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
         for (int h = 0; h < H; ++h)
           reference_row(L, pool, cache.seq_chunks(seqs[b]), layer, h / group, q.data() + (b * H + h) * D,
                         cache.seq_length(seqs[b]), ref.data() + (b * H + h) * D);
-      for (int m = 0; m < 2; ++m) {
+      CudaTppDecoder* decoders[3] = {&tpp, &base, &serial};
+      for (int m = 0; m < 3; ++m) {
         std::vector<float> poison(q.size(), NAN);
         od.upload(poison.data(), poison.size() * sizeof(float));
-        (m == 0 ? tpp : base).decode(*dev, layer, static_cast<const float*>(qd.get()), static_cast<float*>(od.get()));
+        decoders[m]->decode(*dev, layer, static_cast<const float*>(qd.get()), static_cast<float*>(od.get()));
         cuda_synchronize("decode");
         const auto out = from_device(od, q.size());
-        (m == 0 ? dec_tpp : dec_base).add(out.data(), ref.data(), ref.size());
+        (m == 1 ? dec_base : dec_tpp).add(out.data(), ref.data(), ref.size());
         if (m == 0) {  // the same plan through the host emulation: agreement up to fp32 order
           std::vector<float> e(q.size());
           tpp_host_decode(tpp.plan(), L, pool.data(), layer, H, w_tpp.seq_len, q.data(), e.data());
@@ -226,6 +231,7 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
   res.decode_base = dec_base.rel();
   res.vs_emulation = emu.rel();
   res.plan_uploads = tpp.plan_uploads();
+  res.pdl = tpp.programmatic_launch();
   return res;
 }
 
@@ -252,9 +258,10 @@ int check_main() {
         std::printf(
             "{\"check\":\"%s\",\"dtype\":\"%s\",\"head_dim\":%d,\"chunk\":%d,\"kv_heads\":%d,\"group\":%d,\"seqs\":%d,"
             "\"rel_prefill\":%.3g,\"rel_decode_tpp\":%.3g,\"rel_decode_baseline\":%.3g,\"rel_vs_host_emulation\":%.3g,"
-            "\"plan_uploads\":%llu,\"steps\":%d,\"tol\":%g,\"error\":\"%s\"}\n",
+            "\"plan_uploads\":%llu,\"steps\":%d,\"pdl\":%s,\"tol\":%g,\"error\":\"%s\"}\n",
             ok ? "pass" : "FAIL", dtype == KvDType::F16 ? "fp16" : "bf16", sh[0], sh[1], sh[2], sh[3], n_seqs, r.prefill,
-            r.decode_tpp, r.decode_base, r.vs_emulation, static_cast<unsigned long long>(r.plan_uploads), r.steps, tol,
+            r.decode_tpp, r.decode_base, r.vs_emulation, static_cast<unsigned long long>(r.plan_uploads), r.steps,
+            r.pdl ? "true" : "false", tol,
             error.c_str());
         std::fflush(stdout);
       }
@@ -279,10 +286,11 @@ int bench_main(const std::string& rows_json) {
     const CudaBenchResult r = run_cuda_kernel_bench(s);
     std::printf(
         "{\"row\":{\"batch\":%d,\"shared\":%d,\"unshared\":%d},\"result\":{\"gpu\":\"%s\",\"copyBytesPerS\":%.6e,"
-        "\"tppUs\":%.3f,\"tppSpreadUs\":%.3f,\"baselineUs\":%.3f,\"baselineSpreadUs\":%.3f,\"tppBytes\":%llu,"
+        "\"tppUs\":%.3f,\"tppSpreadUs\":%.3f,\"pdl\":%s,\"tppSerialUs\":%.3f,\"baselineUs\":%.3f,\"baselineSpreadUs\":%.3f,\"tppBytes\":%llu,"
         "\"baselineBytes\":%llu,\"tppLayers\":%d,\"baselineLayers\":%d,\"chunkFirstPieces\":%d,\"chunksPerPiece\":%d,"
         "\"maxAbsDiff\":%.3g}}\n",
-        s.batch, s.shared, s.own, r.gpu.c_str(), r.copy_bytes_per_s, r.tpp_us, r.tpp_spread_us, r.baseline_us,
+        s.batch, s.shared, s.own, r.gpu.c_str(), r.copy_bytes_per_s, r.tpp_us, r.tpp_spread_us, r.pdl ? "true" : "false",
+        r.tpp_serial_us, r.baseline_us,
         r.baseline_spread_us, static_cast<unsigned long long>(r.tpp_bytes), static_cast<unsigned long long>(r.baseline_bytes),
         r.tpp_layers, r.baseline_layers, r.chunk_first_pieces, r.chunks_per_piece, r.max_abs_diff);
     std::fflush(stdout);

@@ -72,13 +72,13 @@ try:
             r = json.loads(l); sdpa[(r["batch"], r["shared"], r["unshared"])] = r["us_per_step"]
 except OSError:
     pass
-print("batch shared unshared | tpp_us base_us speedup | sdpa_us | floor_us tpp%copy | pieces maxdiff")
+print("batch shared unshared | tpp_us (no PDL) base_us speedup | sdpa_us | floor_us tpp%copy | pieces maxdiff")
 for x in raw:
     r, s = x["row"], x["result"]
     key = (r["batch"], r["shared"], r["unshared"])
     floor = s["tppBytes"] / s["copyBytesPerS"] * 1e6
     frac = s["tppBytes"] / (s["tppUs"] * 1e-6) / s["copyBytesPerS"]
-    print(f'{r["batch"]:5d} {r["shared"]:6d} {r["unshared"]:8d} | {s["tppUs"]:7.1f} {s["baselineUs"]:7.1f} {s["baselineUs"]/s["tppUs"]:6.2f}x '
+    print(f'{r["batch"]:5d} {r["shared"]:6d} {r["unshared"]:8d} | {s["tppUs"]:7.1f} ({s["tppSerialUs"]:7.1f}) {s["baselineUs"]:7.1f} {s["baselineUs"]/s["tppUs"]:6.2f}x '
           f'| {sdpa.get(key, float("nan")):7.1f} | {floor:7.1f} {100*frac:6.1f}% | {s["chunkFirstPieces"]:4d} {s["maxAbsDiff"]:.2g}')
 if raw:
     print("gpu:", raw[0]["result"]["gpu"], " copy GB/s (r+w):", round(raw[0]["result"]["copyBytesPerS"] / 1e9, 1))

@@ -12,6 +12,8 @@ const made = {
   copyBytesPerS: 2e12,
   tppUs: 50,
   tppSpreadUs: 2,
+  pdl: true,
+  tppSerialUs: 55,
   baselineUs: 400,
   baselineSpreadUs: 10,
   tppBytes: 60e6,
@@ -59,6 +61,6 @@ describe('CUDA kernel benchmark script (CPU side)', () => {
     const md: string = bench.markdown({ date: 'd', command: 'c', device: 'cuda: Test GPU', copyGBps: 2000 }, [
       { row: measured[0].row, tpp, base, maxAbsDiff, sdpa: s },
     ]);
-    expect(md).toContain('| 32 | 1024 | 0 | 50 | 400 | 8.00x | 500 | 10.00x | 30 | 60.0% | 0.001 |');
+    expect(md).toContain('| 32 | 1024 | 0 | 50 | 55 | 400 | 8.00x | 500 | 10.00x | 30 | 60.0% | 0.001 |');
   });
 });

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -127,9 +128,11 @@ int row_blocks(int rows) { return std::max(1, (rows + kTppRowsPerBlock - 1) / kT
 }  // namespace
 
 int launch_tpp_tiles(KvDType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
-                     int row_blocks, void* stream) {
-  if (dtype == KvDType::F16) return launch_tpp_tiles_f16(head_dim, mode, args, n_pieces, row_blocks, stream);
-  if (dtype == KvDType::BF16) return launch_tpp_tiles_bf16(head_dim, mode, args, n_pieces, row_blocks, stream);
+                     int row_blocks, bool programmatic, void* stream) {
+  if (dtype == KvDType::F16)
+    return launch_tpp_tiles_f16(head_dim, mode, args, n_pieces, row_blocks, programmatic, stream);
+  if (dtype == KvDType::BF16)
+    return launch_tpp_tiles_bf16(head_dim, mode, args, n_pieces, row_blocks, programmatic, stream);
   return cudaErrorInvalidValue;
 }
 
@@ -213,6 +216,12 @@ void CudaChunkStorage::download_chunks(int32_t first, int32_t n, void* host) con
 // ---- CudaTppDecoder -----------------------------------------------------------------------------
 CudaTppDecoder::CudaTppDecoder(int target_blocks) : target_blocks_(target_blocks) {
   if (target_blocks_ <= 0) target_blocks_ = 2 * cuda_multiprocessors();
+  int dev = 0, major = 0;
+  check(cudaGetDevice(&dev), "cudaGetDevice");
+  check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev), "compute capability");
+  const char* env = std::getenv("CHUNKSERVE_CUDA_PDL");
+  pdl_supported_ = major >= 9;
+  programmatic_launch_ = pdl_supported_ && !(env != nullptr && std::string(env) == "0");
 }
 CudaTppDecoder::~CudaTppDecoder() = default;
 
@@ -291,14 +300,25 @@ void CudaTppDecoder::decode(const CudaChunkStorage& pool, int layer, const float
     a.pieces = reinterpret_cast<const TppPiece*>(pb + off_cf_);
     check(static_cast<cudaError_t>(launch_tpp_tiles(layout_.dtype, layout_.head_dim, TppMode::Partial, a,
                                                     static_cast<int>(plan_.chunk_first.size()),
-                                                    row_blocks(plan_.max_chunk_first_rows), stream)),
+                                                    row_blocks(plan_.max_chunk_first_rows), false, stream)),
           "TPP chunk-first launch");
   }
   if (plan_.n_seqs > 0) {
     a.pieces = reinterpret_cast<const TppPiece*>(pb + off_sf_);
-    check(static_cast<cudaError_t>(launch_tpp_tiles(layout_.dtype, layout_.head_dim, TppMode::FinalDecode, a,
-                                                    plan_.n_seqs, row_blocks(a.group), stream)),
-          "TPP sequence-first launch");
+    const bool programmatic = programmatic_launch_ && !plan_.chunk_first.empty();
+    auto launch = [&](bool pdl) {
+      return static_cast<cudaError_t>(launch_tpp_tiles(layout_.dtype, layout_.head_dim, TppMode::FinalDecode, a,
+                                                       plan_.n_seqs, row_blocks(a.group), pdl, stream));
+    };
+    cudaError_t err = launch(programmatic);
+    if (err != cudaSuccess && programmatic) {
+      // The runtime refused the programmatic launch (a configuration error, reported before
+      // anything ran): use plain launches from now on; programmatic_launch() reports it.
+      cudaGetLastError();
+      programmatic_launch_ = false;
+      err = launch(false);
+    }
+    check(err, "TPP sequence-first launch");
   }
 }
 
@@ -336,7 +356,7 @@ void cuda_prefill(const CudaChunkStorage& pool, const std::vector<int32_t>& path
   a.out = out;
   a.q_pos0 = pos0;
   check(static_cast<cudaError_t>(launch_tpp_tiles(L.dtype, L.head_dim, TppMode::FinalPrefill, a, 1,
-                                                  row_blocks(n_q * a.group), stream)),
+                                                  row_blocks(n_q * a.group), false, stream)),
         "TPP prefill launch");
   check(cudaStreamSynchronize(as_stream(stream)), "prefill");  // the plan buffer is freed on return
 }

@@ -73,6 +73,8 @@ class CudaChunkStorage final : public ChunkStorage {
 class CudaTppDecoder {
  public:
   // target_blocks: phase-1 blocks that fill the GPU; 0 = 2 x the device's multiprocessors.
+  // On compute capability 9.x phase 2 is launched programmatically (PDL, tpp_kernels.cuh) unless
+  // CHUNKSERVE_CUDA_PDL=0.
   explicit CudaTppDecoder(int target_blocks = 0);
   ~CudaTppDecoder();
 
@@ -80,6 +82,8 @@ class CudaTppDecoder {
   // n_heads changed); otherwise it uploaded only seq_len. Validates lengths (check_step_lengths).
   bool prepare(const DecodeWorkList& work, const ChunkLayout& layout, int n_heads);
   const TppDevicePlan& plan() const { return plan_; }
+  bool programmatic_launch() const { return programmatic_launch_; }
+  void set_programmatic_launch(bool on) { programmatic_launch_ = on && pdl_supported_; }  // benchmark: time both
   uint64_t plan_uploads() const { return plan_uploads_; }
 
   // Writes this step's K/V at position seq_len - 1 of every sequence.
@@ -92,6 +96,8 @@ class CudaTppDecoder {
 
  private:
   int target_blocks_;
+  bool pdl_supported_ = false;  // compute capability >= 9
+  bool programmatic_launch_ = false;
   TppDevicePlan plan_;
   DecodeWorkList key_;  // structure the plan was built from (seq_len ignored)
   ChunkLayout layout_;

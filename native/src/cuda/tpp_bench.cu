@@ -178,6 +178,14 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
                                  static_cast<float*>(out_tpp.get()), s.reps, s.iters);
     res.tpp_us = t.median_us;
     res.tpp_spread_us = t.spread_us;
+    res.pdl = dec.programmatic_launch();
+    res.tpp_serial_us = res.tpp_us;
+    if (res.pdl) {  // the same without programmatic launch: what PDL buys
+      dec.set_programmatic_launch(false);
+      res.tpp_serial_us = time_decode(dec, pool, res.tpp_layers, static_cast<const float*>(q.get()),
+                                      static_cast<float*>(out_tpp.get()), s.reps, s.iters).median_us;
+      dec.set_programmatic_launch(true);
+    }
     dec.decode(pool, 0, static_cast<const float*>(q.get()), static_cast<float*>(out_tpp.get()));
     check(cudaDeviceSynchronize(), "tpp");
     out_tpp.download(host_tpp.data(), q.bytes());

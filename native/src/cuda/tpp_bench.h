@@ -35,6 +35,8 @@ struct CudaBenchResult {
   std::string gpu;
   double copy_bytes_per_s = 0;   // device-to-device copy, bytes read + written per second
   double tpp_us = 0, baseline_us = 0;
+  bool pdl = false;              // tpp_us used programmatic dependent launch (Hopper)
+  double tpp_serial_us = 0;      // TPP with plain serialised launches (= tpp_us when !pdl)
   double tpp_spread_us = 0, baseline_spread_us = 0;  // max - min of the rounds' per-call times
   uint64_t tpp_bytes = 0;       // K/V bytes TPP must read (shared once) + q + out
   uint64_t baseline_bytes = 0;  // K/V bytes every sequence reads itself + q + out

@@ -47,6 +47,8 @@ Napi::Value CudaKernelBench(const Napi::CallbackInfo& info) {
     out.Set("copyBytesPerS", r.copy_bytes_per_s);
     out.Set("tppUs", r.tpp_us);
     out.Set("tppSpreadUs", r.tpp_spread_us);
+    out.Set("pdl", r.pdl);
+    out.Set("tppSerialUs", r.tpp_serial_us);
     out.Set("baselineUs", s.baseline ? Napi::Value(Napi::Number::New(env, r.baseline_us)) : env.Null());
     out.Set("baselineSpreadUs", s.baseline ? Napi::Value(Napi::Number::New(env, r.baseline_spread_us)) : env.Null());
     out.Set("tppBytes", static_cast<double>(r.tpp_bytes));

@@ -19,6 +19,12 @@
 //   O[16xD] += P V (V via ldmatrix.trans).
 // Chunks stream through two shared-memory stages with cp.async (16-byte, zero-filled past the
 // chunk's valid tokens so masked keys multiply zeros, never stale data).
+//
+// Hopper (sm_90): programmatic dependent launch. Phase-1 blocks let the phase-2 grid launch as
+// soon as every phase-1 block is running (griddepcontrol.launch_dependents); a phase-2 block
+// attends its own chunks meanwhile and waits for phase 1 to finish and flush
+// (griddepcontrol.wait) only before it reads the partial states. Without the launch attribute
+// (other GPUs, CHUNKSERVE_CUDA_PDL=0) the launches serialise as usual and the wait returns at once.
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -106,11 +112,24 @@ __device__ __forceinline__ void load_chunk(T* Ks, T* Vs, const T* k_plane, const
   }
 }
 
+// griddepcontrol (PTX ISA 7.8, sm_90+); nothing on older targets, where PDL is never requested.
+__device__ __forceinline__ void allow_dependent_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void wait_for_prerequisite_grids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+
 template <typename T, int D, TppMode MODE>
 __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelArgs a) {
   constexpr int LD = D + kPad;    // shared row stride (elements)
   constexpr int LDO = D + 4;      // state row stride (floats)
   constexpr bool kCausal = MODE == TppMode::FinalPrefill;
+  if (MODE == TppMode::Partial) allow_dependent_launch();
 
   const TppPiece piece = a.pieces[blockIdx.y];
   const int kvh = blockIdx.z;
@@ -274,6 +293,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
   }
 
   // ---- merge the warps' states (key split), then the phase-1 partials ------------------------
+  if (MODE == TppMode::FinalDecode) wait_for_prerequisite_grids();  // partials complete and visible
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
     l_run[h] += __shfl_xor_sync(0xffffffffu, l_run[h], 1);
@@ -365,7 +385,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
 }
 
 template <typename T, int D, TppMode MODE>
-int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, void* stream) {
+int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, bool programmatic, void* stream) {
   const size_t smem = tpp_smem_bytes(D, args.chunk_size);
   auto kernel = tpp_tile_kernel<T, D, MODE>;
   // Above 48 KB a block needs an opt-in; raise it once per instantiation (scheduler thread only).
@@ -377,18 +397,33 @@ int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, void* s
   }
   if (n_pieces == 0) return cudaSuccess;
   if (n_pieces > 65535 || args.n_kv_heads > 65535) return cudaErrorInvalidConfiguration;
-  kernel<<<dim3(row_blocks, n_pieces, args.n_kv_heads), kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args);
-  return cudaGetLastError();
+  const dim3 grid(row_blocks, n_pieces, args.n_kv_heads);
+  if (!programmatic) {
+    kernel<<<grid, kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args);
+    return cudaGetLastError();
+  }
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = dim3(kTppThreads);
+  config.dynamicSmemBytes = smem;
+  config.stream = static_cast<cudaStream_t>(stream);
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr[0].val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = attr;
+  config.numAttrs = 1;
+  return cudaLaunchKernelEx(&config, kernel, args);
 }
 
 template <typename T>
-int launch_dtype(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks, void* stream) {
+int launch_dtype(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks, bool programmatic,
+                 void* stream) {
 #define CHUNKSERVE_TPP_CASE(D)                                                                      \
   if (head_dim == D) {                                                                              \
     switch (mode) {                                                                                 \
-      case TppMode::Partial: return launch_mode<T, D, TppMode::Partial>(args, n_pieces, row_blocks, stream); \
-      case TppMode::FinalDecode: return launch_mode<T, D, TppMode::FinalDecode>(args, n_pieces, row_blocks, stream); \
-      case TppMode::FinalPrefill: return launch_mode<T, D, TppMode::FinalPrefill>(args, n_pieces, row_blocks, stream); \
+      case TppMode::Partial: return launch_mode<T, D, TppMode::Partial>(args, n_pieces, row_blocks, programmatic, stream); \
+      case TppMode::FinalDecode: return launch_mode<T, D, TppMode::FinalDecode>(args, n_pieces, row_blocks, programmatic, stream); \
+      case TppMode::FinalPrefill: return launch_mode<T, D, TppMode::FinalPrefill>(args, n_pieces, row_blocks, programmatic, stream); \
     }                                                                                               \
   }
   CHUNKSERVE_TPP_CASE(64)

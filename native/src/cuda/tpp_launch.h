@@ -53,11 +53,13 @@ inline size_t tpp_smem_bytes(int head_dim, int chunk_size) {
 
 // Launches grid (row_blocks, n_pieces, n_kv_heads) x kTppThreads. Returns a cudaError_t value
 // (0 = success). dtype: F16 or BF16; head_dim 64, 80, 96 or 128 (check_tpp_shape first).
+// programmatic: launch with programmatic stream serialisation (Hopper PDL; FinalDecode after a
+// Partial launch only), see tpp_kernels.cuh.
 int launch_tpp_tiles(KvDType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
-                     int row_blocks, void* stream);
+                     int row_blocks, bool programmatic, void* stream);
 int launch_tpp_tiles_f16(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks,
-                         void* stream);
+                         bool programmatic, void* stream);
 int launch_tpp_tiles_bf16(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks,
-                          void* stream);
+                          bool programmatic, void* stream);
 
 }  // namespace chunkserve
