@@ -9,7 +9,8 @@
 //  - The baseline runs on a cache where every sequence has its own namespace, i.e. its own copy
 //    of the prompt, as a paged cache without sharing stores it (>= 0.5 GiB per layer here).
 //  - The no-sharing row runs both methods on that unshared cache.
-// Each configuration is timed REPEATS times (STEPS steps each); we report the median.
+// Each configuration is timed REPEATS times (STEPS steps each), the two methods interleaved; we
+// report the median and keep every repeat in us_runs.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -30,9 +31,10 @@ const KV_HEADS = 32;
 const HEAD_DIM = 128;
 const CHUNK = 64;
 const BATCH = quick ? 16 : 32;
-const REPEATS = quick ? 3 : 5;
+const REPEATS = quick ? 3 : 9;
 const STEPS = quick ? 4 : 8;
 const ROTATE_BYTES = 520 << 20;
+const COPY_PROBE_BYTES = 512 << 20; // past L3
 const ROWS = quick
   ? [
       { shared: 1024, unshared: 0 },
@@ -96,20 +98,33 @@ function buildCache(row, sharing, nLayers) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-// Median over REPEATS of the mean microseconds per step; step i uses layer i mod nLayers.
-function time(built, method) {
-  const { cache, seqs, nLayers } = built;
+// Times both methods with their repeats interleaved (tpp, baseline, tpp, ...) so that load from
+// other processes hits both alike; per method the median over REPEATS of the mean microseconds
+// per step. Step i uses layer i mod nLayers of that method's cache.
+function timeBoth(builds) {
   const q = Float32Array.from({ length: BATCH * HEADS * HEAD_DIM }, () => Math.random() * 2 - 1);
   const out = new Float32Array(q.length);
-  for (let l = 0; l < Math.min(nLayers, 2); l++) cache.decodeAttention(seqs, l, q, { method, out }); // warm-up, plan build
-  const runs = [];
-  let step = 0;
-  for (let r = 0; r < REPEATS; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let s = 0; s < STEPS; s++) cache.decodeAttention(seqs, step++ % nLayers, q, { method, out });
-    runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / STEPS);
+  const state = {};
+  for (const [method, built] of Object.entries(builds)) {
+    for (let l = 0; l < Math.min(built.nLayers, 2); l++) built.cache.decodeAttention(built.seqs, l, q, { method, out }); // warm-up, plan build
+    state[method] = { runs: [], step: 0 };
   }
-  return { us: median(runs), runs, stats: cache.decodeStats(method) };
+  const copy = []; // memcpy bandwidth measured between the repeats, under the same load
+  for (let r = 0; r < REPEATS; r++) {
+    const order = Object.entries(builds);
+    if (r % 2 === 1) order.reverse(); // neither method always runs right after the other
+    for (const [method, built] of order) {
+      const st = state[method];
+      const t0 = process.hrtime.bigint();
+      for (let s = 0; s < STEPS; s++) built.cache.decodeAttention(built.seqs, st.step++ % built.nLayers, q, { method, out });
+      st.runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / STEPS);
+    }
+    copy.push(native.memoryBandwidth(COPY_PROBE_BYTES, 2).copyGBps);
+  }
+  const res = { copyGBps: median(copy) };
+  for (const [method, built] of Object.entries(builds))
+    res[method] = { us: median(state[method].runs), runs: state[method].runs, stats: built.cache.decodeStats(method) };
+  return res;
 }
 
 function storedPerLayer(cache, nLayers) {
@@ -122,7 +137,6 @@ function layersFor(bytesPerLayer) {
 
 function main() {
   const bw = native.memoryBandwidth(1 << 30, quick ? 3 : 5);
-  const copyGBps = bw.copyGBps;
   const lines = [];
   const summary = [];
   const common = { device, heads: HEADS, kv_heads: KV_HEADS, head_dim: HEAD_DIM, chunk: CHUNK, batch: BATCH, dtype, threads: info.threads };
@@ -138,9 +152,11 @@ function main() {
       sharedStored = storedPerLayer(sharedBuilt.cache, sharedBuilt.nLayers);
     }
     const results = {};
+    const builds = { tpp: sharedBuilt || plain, baseline: plain };
+    const timed = timeBoth(builds);
     for (const method of ['tpp', 'baseline']) {
-      const built = method === 'tpp' && sharedBuilt ? sharedBuilt : plain;
-      const t = time(built, method);
+      const built = builds[method];
+      const t = timed[method];
       const rec = {
         ...common,
         shared: row.shared,
@@ -151,7 +167,8 @@ function main() {
         kv_bytes_stored: method === 'tpp' ? sharedStored : plainStored,
         kv_bytes_ideal: idealBytes,
         effective_GBps: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9) * 100) / 100,
-        copy_GBps: Math.round(copyGBps * 100) / 100,
+        copy_GBps: Math.round(timed.copyGBps * 100) / 100,
+        bandwidth_vs_copy: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9 / timed.copyGBps) * 100) / 100,
         read_GBps: Math.round(bw.readGBps * 100) / 100,
         layers_rotated: built.nLayers,
         us_runs: t.runs.map((x) => Math.round(x)),
@@ -164,6 +181,7 @@ function main() {
     if (sharedBuilt) sharedBuilt.cache.dispose();
     summary.push({
       row,
+      copyGBps: timed.copyGBps,
       tpp: results.tpp,
       baseline: results.baseline,
       speedup: results.baseline.us_per_step / results.tpp.us_per_step,
@@ -183,7 +201,7 @@ function writeResults(lines, summary, bw) {
     device,
     node: process.version,
     memory: bw,
-    method: 'median of repeats; TPP on a shared-prefix cache rotating layers past L3, baseline on an unshared cache',
+    method: 'median of interleaved repeats; TPP on a shared-prefix cache rotating layers past L3, baseline on an unshared cache',
   };
   fs.writeFileSync(`${base}.json`, JSON.stringify({ meta, results: lines }, null, 2));
   const mb = (b) => (b / 2 ** 20).toFixed(1);
@@ -191,13 +209,13 @@ function writeResults(lines, summary, bw) {
     `# Kernel benchmark (CPU), ${meta.date}`,
     '',
     `Command: \`${meta.command}\`. Device: ${device}. Storage ${dtype}, compute fp32. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}, batch ${BATCH}.`,
-    `Memory (all threads): copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s.`,
+    `Memory (all threads) at start: copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time.`,
     '',
-    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | stored MiB with sharing | stored MiB without | ideal MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map(
       (s) =>
-        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
+        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${s.copyGBps.toFixed(1)} | ${s.baseline.bandwidth_vs_copy} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
     ),
     '',
   ];

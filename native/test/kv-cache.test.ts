@@ -273,3 +273,32 @@ describe('bad arguments raise exceptions', () => {
     expect(() => odd.decodeAttention([s], 0, new Float32Array(48))).toThrow(/head_dim 48 not supported/);
   });
 });
+
+describe('admission', () => {
+  test('canAdmit agrees with insert at the edge of a full pool, partial-copy source included', () => {
+    const rnd = mulberry32(8);
+    for (let trial = 0; trial < 200; trial++) {
+      const w = world(6);
+      const sys = range(0, 6);
+      const keep: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const tokens = [...sys.slice(0, Math.floor(rnd() * 7)), ...range(100 * (i + 1), Math.floor(rnd() * 6))];
+        if (!w.cache.canAdmit('t', tokens)) continue;
+        const r = w.insert('t', tokens);
+        if (rnd() < 0.5) w.remove(r.seq);
+        else keep.push(r.seq);
+      }
+      const prompt = [...sys.slice(0, Math.floor(rnd() * 7)), ...range(1000, Math.floor(rnd() * 9))];
+      const admit = w.cache.canAdmit('t', prompt);
+      let inserted = true;
+      try {
+        w.insert('t', prompt);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/CacheFullError/);
+        inserted = false;
+      }
+      expect(inserted).toBe(admit);
+      w.cache.checkInvariants();
+    }
+  });
+});

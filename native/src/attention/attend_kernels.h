@@ -30,9 +30,10 @@ struct AttendKernels {
   void (*dv)(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s);
   // qt: [head_dim][rows] (rows a multiple of lanes); k, v as above; limit: [rows] number of
   // leading tokens of this chunk each row may see (nullptr = all n_tok); ot: [head_dim][rows],
-  // m, l: [rows] running state.
+  // m, l: [rows] running state. next_k, next_v: planes of the chunk the caller processes next
+  // (or nullptr), prefetched into L2 during this chunk's GEMMs so that memory overlaps compute.
   void (*rv)(const float* qt, int rows, const void* k, const void* v, int n_tok, const float* limit,
-             float* ot, float* m, float* l, RvScratch& scratch);
+             float* ot, float* m, float* l, RvScratch& scratch, const void* next_k, const void* next_v);
 };
 
 // Kernels for this CPU's SIMD level (see cpu_features.h); nullptr for an unsupported head_dim.

@@ -98,6 +98,23 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
 }
 
 // ---- rv: many query rows, vectors along the rows --------------------------------------------
+// Issues L2 prefetches for two planes a few lines at a time, spread over the GEMM tiles.
+struct PlanePrefetcher {
+  const char* k = nullptr;
+  const char* v = nullptr;
+  size_t bytes = 0;  // of each plane
+  size_t done = 0;   // bytes of each issued so far
+  size_t step = 0;   // bytes of each per call
+  void operator()() {
+    if (k == nullptr) return;
+    const size_t end = std::min(bytes, done + step);
+    for (; done < end; done += 64) {
+      __builtin_prefetch(k + done, 0, 2);
+      __builtin_prefetch(v + done, 0, 2);
+    }
+  }
+};
+
 // st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0.
 template <int HD, int NT, int NR>
 inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st) {
@@ -118,9 +135,12 @@ inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, 
 }
 
 template <int HD, int NR>
-inline void qk_rows(const float* kf, const float* qt, int rows, int n_tok, int r0, float* st) {
+inline void qk_rows(const float* kf, const float* qt, int rows, int n_tok, int r0, float* st, PlanePrefetcher& pf) {
   int t = 0;
-  for (; t + kTileTokens <= n_tok; t += kTileTokens) qk_tile<HD, kTileTokens, NR>(kf, qt, rows, t, r0, st);
+  for (; t + kTileTokens <= n_tok; t += kTileTokens) {
+    qk_tile<HD, kTileTokens, NR>(kf, qt, rows, t, r0, st);
+    pf();
+  }
   for (; t < n_tok; ++t) qk_tile<HD, 1, NR>(kf, qt, rows, t, r0, st);
 }
 
@@ -143,16 +163,28 @@ inline void pv_tile(const float* vf, const float* pt, int rows, int n_tok, int d
 }
 
 template <int HD, int NR>
-inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r0, float* ot) {
+inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r0, float* ot, PlanePrefetcher& pf) {
   static_assert(HD % kTileDims == 0, "head_dim must be a multiple of the PV tile");
-  for (int d = 0; d < HD; d += kTileDims) pv_tile<HD, kTileDims, NR>(vf, pt, rows, n_tok, d, r0, ot);
+  for (int d = 0; d < HD; d += kTileDims) {
+    pv_tile<HD, kTileDims, NR>(vf, pt, rows, n_tok, d, r0, ot);
+    pf();
+  }
 }
 
 template <int HD, KvDType DT>
 void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, const float* limit, float* ot, float* m,
-        float* l, RvScratch& sc) {
+        float* l, RvScratch& sc, const void* next_k, const void* next_v) {
   if (n_tok <= 0) return;
   const size_t n_elems = static_cast<size_t>(n_tok) * HD;
+  const int n_rv = rows / W;
+  PlanePrefetcher pf;
+  if (next_k != nullptr && next_v != nullptr) {
+    pf.k = static_cast<const char*>(next_k);
+    pf.v = static_cast<const char*>(next_v);
+    pf.bytes = n_elems * (DT == KvDType::F32 ? 4 : 2);  // the next chunk is full when there is one
+    const size_t calls = static_cast<size_t>((n_rv + 1) / 2) * (n_tok / kTileTokens + HD / kTileDims);
+    pf.step = (pf.bytes / std::max<size_t>(calls, 1) + 64) / 64 * 64;
+  }
   const float* kf;  // [n_tok][HD] fp32
   const float* vf;  // [n_tok][HD] fp32
   if constexpr (DT == KvDType::F32) {
@@ -161,22 +193,23 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
   } else {  // convert once per chunk: the GEMMs below broadcast single fp32 elements
     if (sc.kf.size() < n_elems) sc.kf.resize(n_elems);
     if (sc.vf.size() < n_elems) sc.vf.resize(n_elems);
+    float* kd = sc.kf.data();
+    float* vd = sc.vf.data();
     for (size_t i = 0; i < n_elems; i += W) {
-      S::store(sc.kf.data() + i, load_kv<DT>(k, i));
-      S::store(sc.vf.data() + i, load_kv<DT>(v, i));
+      S::store(kd + i, load_kv<DT>(k, i));
+      S::store(vd + i, load_kv<DT>(v, i));
     }
-    kf = sc.kf.data();
-    vf = sc.vf.data();
+    kf = kd;
+    vf = vd;
   }
   const size_t n_scores = static_cast<size_t>(n_tok) * rows;
   if (sc.s.size() < n_scores) sc.s.resize(n_scores);
   float* st = sc.s.data();  // [n_tok][rows]
-  const int n_rv = rows / W;
 
   // 1. S^T = K Q^T (scaled queries), two row vectors at a time
   int rb = 0;
-  for (; rb + 2 <= n_rv; rb += 2) qk_rows<HD, 2>(kf, qt, rows, n_tok, rb * W, st);
-  if (rb < n_rv) qk_rows<HD, 1>(kf, qt, rows, n_tok, rb * W, st);
+  for (; rb + 2 <= n_rv; rb += 2) qk_rows<HD, 2>(kf, qt, rows, n_tok, rb * W, st, pf);
+  if (rb < n_rv) qk_rows<HD, 1>(kf, qt, rows, n_tok, rb * W, st, pf);
 
   // 2. online softmax per row vector, with the causal limit when given
   const V neg_inf = S::set1(-INFINITY);
@@ -213,8 +246,8 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
 
   // 3. O^T += V^T P^T
   rb = 0;
-  for (; rb + 2 <= n_rv; rb += 2) pv_rows<HD, 2>(vf, st, rows, n_tok, rb * W, ot);
-  if (rb < n_rv) pv_rows<HD, 1>(vf, st, rows, n_tok, rb * W, ot);
+  for (; rb + 2 <= n_rv; rb += 2) pv_rows<HD, 2>(vf, st, rows, n_tok, rb * W, ot, pf);
+  if (rb < n_rv) pv_rows<HD, 1>(vf, st, rows, n_tok, rb * W, ot, pf);
 }
 
 // ---- table ------------------------------------------------------------------------------

@@ -57,8 +57,10 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
       }
     for (int j = first; j < last; ++j) {  // shared chunks are full: c tokens each
       const ChunkId chunk = w.shared_chunk[j];
+      const bool more = j + 1 < last;
       kern.rv(qt.data(), rows, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), c, nullptr, ot.data(),
-              m.data(), l.data(), scratch);
+              m.data(), l.data(), scratch, more ? cache.plane(w.shared_chunk[j + 1], layer, 0, h) : nullptr,
+              more ? cache.plane(w.shared_chunk[j + 1], layer, 1, h) : nullptr);
     }
     for (int i = b; i < e; ++i)
       for (int g = 0; g < G; ++g) {

@@ -52,8 +52,10 @@ void prefill_attention(const KvCache& cache, SeqId seq, int layer, int32_t pos0,
           limit[r] = static_cast<float>(std::clamp(see, 0, n_tok));
         }
       }
+      const bool more = (k + 1) * c < visible_end;
       kern.rv(qt.data(), rows, cache.plane(chunks[k], layer, 0, h), cache.plane(chunks[k], layer, 1, h), n_tok,
-              masked ? limit.data() : nullptr, ot.data(), m.data(), l.data(), scratch);
+              masked ? limit.data() : nullptr, ot.data(), m.data(), l.data(), scratch,
+              more ? cache.plane(chunks[k + 1], layer, 0, h) : nullptr, more ? cache.plane(chunks[k + 1], layer, 1, h) : nullptr);
     }
     for (int qi = 0; qi < nb; ++qi)
       for (int g = 0; g < G; ++g) {

@@ -149,8 +149,9 @@ size_t KvCache::lookup(const std::string& ns, const std::vector<int32_t>& tokens
 bool KvCache::can_admit(const std::string& ns, const std::vector<int32_t>& tokens, size_t extra_tokens) const {
   const ChunkTree& tree = impl_->tree;
   const PrefixMatch pm = tree.match(tree.find_namespace(ns), tokens.data(), tokens.size(), SIZE_MAX);
-  size_t taken = 0;  // matched chunks that would leave the reclaimable pool
+  size_t taken = 0;  // matched chunks (and the copy source) that insert takes out of the reclaimable pool
   for (ChunkId id : pm.full) taken += tree.at(id).reclaimable;
+  if (pm.partial != kNoChunk) taken += tree.at(pm.partial).reclaimable;
   const size_t need = chunks_for(tokens.size() + extra_tokens - pm.full.size() * config_.chunk_size, config_.chunk_size);
   return need + taken <= tree.available();
 }
