@@ -332,7 +332,7 @@ void cuda_prefill(const CudaChunkStorage& pool, const std::vector<int32_t>& path
   TppKernelArgs a = base_args(pool, layer, n_heads);
   const PlanOffsets o = plan_offsets(plan);
   const std::vector<uint8_t> bytes = pack_plan(plan, o);
-  DeviceBuffer buf(bytes.size());
+  DeviceBuffer buf(bytes.size());  // the packed prefill plan (plan_offsets)
   buf.upload(bytes.data(), bytes.size());
   const uint8_t* pb = static_cast<const uint8_t*>(buf.get());
   const auto* refs = reinterpret_cast<const TppChunkRef*>(pb + o.refs);
@@ -370,7 +370,7 @@ int cuda_multiprocessors() {
 }
 
 double cuda_copy_bandwidth(size_t bytes, int reps) {
-  DeviceBuffer src(bytes), dst(bytes);
+  DeviceBuffer src(bytes), dst(bytes);  // [bytes] each
   check(cudaMemset(src.get(), 1, bytes), "memset");
   cudaEvent_t e0, e1;
   check(cudaEventCreate(&e0), "event");
@@ -391,7 +391,6 @@ double cuda_copy_bandwidth(size_t bytes, int reps) {
   return 2.0 * static_cast<double>(bytes) / (ms[ms.size() / 2] * 1e-3);
 }
 
-void cuda_check_last(const char* what) { check(cudaGetLastError(), what); }
 void cuda_synchronize(const char* what) { check(cudaDeviceSynchronize(), what); }
 
 }  // namespace chunkserve

@@ -125,8 +125,7 @@ void cuda_prefill(const CudaChunkStorage& pool, const std::vector<int32_t>& path
 int cuda_multiprocessors();
 double cuda_copy_bandwidth(size_t bytes, int reps);
 
-// Throws std::runtime_error when the last launch failed or the device reported an error.
-void cuda_check_last(const char* what);
+// Waits for the device; throws std::runtime_error with the device's error, if any.
 void cuda_synchronize(const char* what);
 
 }  // namespace chunkserve

@@ -47,7 +47,7 @@ __global__ void fill_floats_kernel(float* x, int64_t n, uint64_t seed) {
 }
 
 void fill_pool(CudaChunkStorage& pool, const std::vector<int32_t>& logical, uint64_t seed) {
-  DeviceBuffer map(logical.size() * sizeof(int32_t));
+  DeviceBuffer map(logical.size() * sizeof(int32_t));  // [n_chunks] logical chunk of each physical one
   map.upload(logical.data(), logical.size() * sizeof(int32_t));
   const int64_t ce = static_cast<int64_t>(pool.layout().chunk_elems());
   const int64_t total = ce * static_cast<int64_t>(logical.size());
@@ -156,8 +156,8 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
   const double rotation = 4.0 * prop.l2CacheSize;
   auto layers_for = [&](uint64_t bytes) { return static_cast<int>(std::clamp(std::ceil(rotation / bytes), 1.0, 64.0)); };
 
-  DeviceBuffer q(static_cast<size_t>(s.batch) * s.n_heads * s.head_dim * 4);
-  DeviceBuffer out_tpp(q.bytes()), out_base(q.bytes());
+  DeviceBuffer q(static_cast<size_t>(s.batch) * s.n_heads * s.head_dim * 4);  // [batch][n_heads][head_dim] fp32
+  DeviceBuffer out_tpp(q.bytes()), out_base(q.bytes());                       // same shape
   fill_floats_kernel<<<256, 256>>>(static_cast<float*>(q.get()), static_cast<int64_t>(q.bytes() / 4), 77);
   check(cudaGetLastError(), "fill q");
   std::vector<float> host_tpp(q.bytes() / 4), host_base(q.bytes() / 4);

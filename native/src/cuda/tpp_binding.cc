@@ -163,6 +163,7 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
         CudaChunkStorage storage(layout, static_cast<size_t>(n_chunks) * layout.chunk_bytes());
         storage.upload_chunks(0, n_chunks, pool.data());
         CudaTppDecoder decoder(target_blocks);
+        // q, out: [n][H][D] fp32; k, v: [n][KV][D] fp32 (batch order)
         DeviceBuffer q_dev(n * H * D * 4), out_dev(n * H * D * 4), k_dev(n * KV * D * 4), v_dev(n * KV * D * 4);
         for (size_t s = 0; s < steps.size(); ++s) {
           DecodeWorkList work = work0;
@@ -222,6 +223,7 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
 #ifdef CHUNKSERVE_WITH_CUDA
         CudaChunkStorage storage(layout, static_cast<size_t>(n_chunks) * layout.chunk_bytes());
         storage.upload_chunks(0, n_chunks, pool.data());
+        // q, out: [n_q][H][D] fp32; k, v: [n_q][KV][D] fp32
         DeviceBuffer q_dev(q.size() * 4), out_dev(out.size() * 4), k_dev(std::max<size_t>(1, k.size()) * 4),
             v_dev(std::max<size_t>(1, v.size()) * 4);
         q_dev.upload(q.data(), q.size() * 4);
