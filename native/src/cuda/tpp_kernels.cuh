@@ -124,12 +124,14 @@ __device__ __forceinline__ void wait_for_prerequisite_grids() {
 #endif
 }
 
-template <typename T, int D, TppMode MODE>
-__global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelArgs a) {
+// The mode is a run-time argument, uniform across the grid: one instantiation per (T, D) instead
+// of three keeps the build short; the branches cost nothing measurable in a memory-bound kernel.
+template <typename T, int D>
+__global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelArgs a, const TppMode mode) {
   constexpr int LD = D + kPad;    // shared row stride (elements)
   constexpr int LDO = D + 4;      // state row stride (floats)
-  constexpr bool kCausal = MODE == TppMode::FinalPrefill;
-  if (MODE == TppMode::Partial) allow_dependent_launch();
+  const bool causal = mode == TppMode::FinalPrefill;
+  if (mode == TppMode::Partial) allow_dependent_launch();
 
   const TppPiece piece = a.pieces[blockIdx.y];
   const int kvh = blockIdx.z;
@@ -153,7 +155,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
 
   // Chunks this block reads: in prefill, none past its last query's position.
   int n_iter = piece.n_refs;
-  if (kCausal) {
+  if (causal) {
     const int last_qpos = a.q_pos0 + piece.q_begin + (row0 + n_rows - 1) / group;
     while (n_iter > 0 && a.refs[piece.ref_begin + n_iter - 1].pos > last_qpos) --n_iter;
   }
@@ -192,7 +194,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
   // Per-thread rows of its warp's tile: g and g + 8 (mma accumulator layout).
   const int g = lane / 4, t4 = lane % 4;
   int qpos[2] = {0, 0};
-  if (kCausal) {
+  if (causal) {
     for (int h = 0; h < 2; ++h) qpos[h] = a.q_pos0 + piece.q_begin + (row0 + rt * 16 + g + 8 * h) / group;
   }
 
@@ -244,7 +246,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
         for (int e = 0; e < 4; ++e) {
           const int tok = kt * 16 + j * 8 + 2 * t4 + (e & 1);
           bool ok = tok < n_tok;
-          if (kCausal) ok = ok && (ref.pos + tok <= qpos[e >> 1]);
+          if (causal) ok = ok && (ref.pos + tok <= qpos[e >> 1]);
           s[j][e] = ok ? s[j][e] * a.scale_log2 : kNegInf;
           mx[e >> 1] = fmaxf(mx[e >> 1], s[j][e]);
         }
@@ -293,7 +295,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
   }
 
   // ---- merge the warps' states (key split), then the phase-1 partials ------------------------
-  if (MODE == TppMode::FinalDecode) wait_for_prerequisite_grids();  // partials complete and visible
+  if (mode == TppMode::FinalDecode) wait_for_prerequisite_grids();  // partials complete and visible
 #pragma unroll
   for (int h = 0; h < 2; ++h) {
     l_run[h] += __shfl_xor_sync(0xffffffffu, l_run[h], 1);
@@ -333,7 +335,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
     for (int k = 0; k < ksplit; ++k) M = fmaxf(M, st_m[(rtile + k * n_rt) * 16 + rr]);
     int q, h;
     row_query(r, q, h);
-    if (MODE == TppMode::FinalDecode)
+    if (mode == TppMode::FinalDecode)
       for (int k = piece.merge_begin; k < piece.merge_end; ++k)
         M = fmaxf(M, a.part_ml[(static_cast<int64_t>(a.merge_rows[k]) * a.n_heads + h) * 2]);
     float L = 0.f;
@@ -342,7 +344,7 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
         const int w = rtile + k * n_rt;
         L += exp2f(st_m[w * 16 + rr] - M) * st_l[w * 16 + rr];
       }
-      if (MODE == TppMode::FinalDecode)
+      if (mode == TppMode::FinalDecode)
         for (int k = piece.merge_begin; k < piece.merge_end; ++k) {
           const float* ml = a.part_ml + (static_cast<int64_t>(a.merge_rows[k]) * a.n_heads + h) * 2;
           L += exp2f(ml[0] - M) * ml[1];
@@ -364,13 +366,13 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
         const int w = rtile + k * n_rt;
         acc += exp2f(st_m[w * 16 + rr] - M) * st_o[(w * 16 + rr) * LDO + d];
       }
-      if (MODE == TppMode::FinalDecode)
+      if (mode == TppMode::FinalDecode)
         for (int k = piece.merge_begin; k < piece.merge_end; ++k) {
           const int64_t pr = static_cast<int64_t>(a.merge_rows[k]) * a.n_heads + h;
           acc += exp2f(a.part_ml[pr * 2] - M) * a.part_o[pr * D + d];
         }
     }
-    if (MODE == TppMode::Partial) {
+    if (mode == TppMode::Partial) {
       const int64_t pr = static_cast<int64_t>(piece.out_row + (q - piece.q_begin)) * a.n_heads + h;
       a.part_o[pr * D + d] = acc;
       if (d == 0) {
@@ -384,10 +386,10 @@ __global__ void __launch_bounds__(kTppThreads) tpp_tile_kernel(const TppKernelAr
   }
 }
 
-template <typename T, int D, TppMode MODE>
-int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, bool programmatic, void* stream) {
+template <typename T, int D>
+int launch_mode(TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks, bool programmatic, void* stream) {
   const size_t smem = tpp_smem_bytes(D, args.chunk_size);
-  auto kernel = tpp_tile_kernel<T, D, MODE>;
+  auto kernel = tpp_tile_kernel<T, D>;
   // Above 48 KB a block needs an opt-in; raise it once per instantiation (scheduler thread only).
   static size_t opted_in = 48 * 1024;
   if (smem > opted_in) {
@@ -399,7 +401,7 @@ int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, bool pr
   if (n_pieces > 65535 || args.n_kv_heads > 65535) return cudaErrorInvalidConfiguration;
   const dim3 grid(row_blocks, n_pieces, args.n_kv_heads);
   if (!programmatic) {
-    kernel<<<grid, kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args);
+    kernel<<<grid, kTppThreads, smem, static_cast<cudaStream_t>(stream)>>>(args, mode);
     return cudaGetLastError();
   }
   cudaLaunchConfig_t config = {};
@@ -412,20 +414,14 @@ int launch_mode(const TppKernelArgs& args, int n_pieces, int row_blocks, bool pr
   attr[0].val.programmaticStreamSerializationAllowed = 1;
   config.attrs = attr;
   config.numAttrs = 1;
-  return cudaLaunchKernelEx(&config, kernel, args);
+  return cudaLaunchKernelEx(&config, kernel, args, mode);
 }
 
 template <typename T>
 int launch_dtype(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks, bool programmatic,
                  void* stream) {
-#define CHUNKSERVE_TPP_CASE(D)                                                                      \
-  if (head_dim == D) {                                                                              \
-    switch (mode) {                                                                                 \
-      case TppMode::Partial: return launch_mode<T, D, TppMode::Partial>(args, n_pieces, row_blocks, programmatic, stream); \
-      case TppMode::FinalDecode: return launch_mode<T, D, TppMode::FinalDecode>(args, n_pieces, row_blocks, programmatic, stream); \
-      case TppMode::FinalPrefill: return launch_mode<T, D, TppMode::FinalPrefill>(args, n_pieces, row_blocks, programmatic, stream); \
-    }                                                                                               \
-  }
+#define CHUNKSERVE_TPP_CASE(D) \
+  if (head_dim == D) return launch_mode<T, D>(mode, args, n_pieces, row_blocks, programmatic, stream);
   CHUNKSERVE_TPP_CASE(64)
   CHUNKSERVE_TPP_CASE(80)
   CHUNKSERVE_TPP_CASE(96)
