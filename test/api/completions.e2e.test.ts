@@ -185,12 +185,14 @@ describe('completions', () => {
     }
     expect(stats.runningSequences).toBe(0);
     expect(stats.waitingSequences).toBe(0);
-    const metrics = (await call(api.url, null, 'GET', '/metrics')).body as string;
+    const metrics = (await call(api.url, ADMIN_TOKEN, 'GET', '/metrics')).body as string;
     expect(metrics).toMatch(new RegExp(`chunkserve_requests_total\\{tenant="${tenant.id}",endpoint="chat.completions",finish_reason="cancelled"\\} 1`));
   });
 
   it('exports metrics per tenant and prompt, and dashboard stats', async () => {
-    const metrics = (await call(api.url, null, 'GET', '/metrics')).body as string;
+    expect((await call(api.url, null, 'GET', '/metrics')).status).toBe(401);
+    expect((await call(api.url, tenant.key, 'GET', '/metrics')).status).toBe(401);
+    const metrics = (await call(api.url, ADMIN_TOKEN, 'GET', '/metrics')).body as string;
     const hit = new RegExp(`chunkserve_prefix_cache_hit_tokens_total\\{tenant="${tenant.id}",prompt="${prompt.id}"\\} (\\d+)`).exec(metrics);
     expect(Number(hit?.[1])).toBeGreaterThanOrEqual(3 * prompt.cachedTokens);
     for (const name of [

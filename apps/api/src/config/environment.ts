@@ -79,6 +79,10 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1)
   DEFAULT_MAX_TOKENS = 256;
 
+  /** Scrape-only bearer token for GET /metrics (the admin token is always accepted too). */
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters long' })
+  METRICS_TOKEN?: string;
+
   /** How often the live stats are sampled and pushed, in ms. */
   @Transform(toInt) @IsInt() @Min(100)
   STATS_INTERVAL_MS = 5000;
@@ -88,7 +92,7 @@ export class EnvironmentError extends Error {}
 
 /** Parses and validates raw variables (process.env); throws EnvironmentError listing every problem. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const known = new Set(Object.keys(new Environment()).concat(['DATABASE_URL', 'ADMIN_TOKEN', 'MODEL_PATH']));
+  const known = new Set(Object.keys(new Environment()).concat(['DATABASE_URL', 'ADMIN_TOKEN', 'MODEL_PATH', 'METRICS_TOKEN']));
   const picked = Object.fromEntries(Object.entries(raw).filter(([k]) => known.has(k)));
   const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
   const errors = validateSync(env, { whitelist: true, forbidUnknownValues: true });

@@ -1,11 +1,13 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 
+import { MetricsGuard } from '../auth/metrics.guard';
 import { MetricsService } from './metrics.service';
 
-/** Prometheus scrape endpoint (unauthenticated, like most exporters: keep it on an internal network). */
+/** Prometheus scrape endpoint; authenticated because its labels name tenants and prompts. */
 @ApiExcludeController()
 @Controller('metrics')
+@UseGuards(MetricsGuard)
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
