@@ -19,6 +19,20 @@ export interface BackendInfo {
 /** Reports the backend; throws if ENGINE_DEVICE (or the argument) asks for cuda where there is none. */
 export function backendInfo(device?: 'auto' | 'cpu' | 'cuda'): BackendInfo;
 
+export interface MemoryBandwidth {
+  bytes: number;
+  threads: number;
+  /** memcpy bandwidth counting read + write, all threads of the pool. */
+  copyGBps: number;
+  copyOneWayGBps: number;
+  /** Streaming read bandwidth, all threads. */
+  readGBps: number;
+  checksum: number;
+}
+
+/** Host memory bandwidth with every thread of the engine's pool (for the kernel benchmark). */
+export function memoryBandwidth(bytes: number, iterations: number): MemoryBandwidth;
+
 /** Storage dtype of the KV cache (compute is always fp32). */
 export type KvDType = 'fp32' | 'fp16' | 'bf16';
 
@@ -138,6 +152,8 @@ export class KvCache {
   /** Throws if an internal invariant is violated (for tests). */
   checkInvariants(): void;
   config(): Required<KvCacheConfig> & { chunkBytes: number; capacityChunks: number };
+  /** Frees the pool now (instead of at garbage collection); every later call throws. */
+  dispose(): void;
   /** Decode attention for one layer: q [seqs.length, nHeads, headDim] -> out, same shape. */
   decodeAttention(seqs: number[], layer: number, q: Float32Array, options?: DecodeOptions): Float32Array;
   decodeStats(method?: DecodeMethod): DecodeStats;

@@ -222,6 +222,14 @@ describe('bad arguments raise exceptions', () => {
   const cache = new KvCache({ ...base, nKvHeads: 2 });
   const seq = cache.insert('t', [1, 2, 3]).seq;
 
+  test('dispose releases the pool; later calls throw', () => {
+    const c = new KvCache(base);
+    c.insert('t', [1]);
+    c.dispose();
+    expect(() => c.insert('t', [1])).toThrow(/disposed/);
+    expect(() => c.snapshot()).toThrow(/disposed/);
+  });
+
   test('constructor', () => {
     expect(() => new KvCache(undefined as unknown as KvCacheConfig)).toThrow(/config must be an object/);
     expect(() => new KvCache({} as KvCacheConfig)).toThrow(/poolBytes is required/);
