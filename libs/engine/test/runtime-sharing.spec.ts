@@ -48,9 +48,13 @@ describe('greedy output is independent of prefix sharing', () => {
       const first = await greedy(e, [prompts[0]]); // computes the system prompt
       expect(first.cached[0]).toBe(0);
       expect(first.tokens[0]).toEqual(expected[0]);
+      const computedBefore = e.stats().computedPromptTokens;
       const batch = await greedy(e, prompts); // prefix from the cache, decoded together
       expect(batch.tokens).toEqual(expected);
       expect(batch.cached.every((c) => c >= 144)).toBe(true);
+      // Only the tokens not found in the cache were computed.
+      const uncached = prompts.reduce((sum, p, i) => sum + p.length - batch.cached[i], 0);
+      expect(e.stats().computedPromptTokens - computedBefore).toBe(uncached);
       const again = await greedy(e, [prompts[3]]);
       expect(again.tokens[0]).toEqual(expected[3]);
       const s = e.stats();
