@@ -68,6 +68,15 @@ describe('greedy output is independent of prefix sharing', () => {
     expect(r.tokens).toEqual(expected);
   });
 
+  it('with fp16 KV storage too: sharing on equals sharing off', async () => {
+    const off = await withEngine({ sharing: false, kvDtype: 'fp16' }, (e) => greedy(e, prompts));
+    const on = await withEngine({ sharing: true, kvDtype: 'fp16' }, async (e) => {
+      await greedy(e, [prompts[0]]);
+      return greedy(e, prompts);
+    });
+    expect(on.tokens).toEqual(off.tokens);
+  });
+
   it('under memory pressure: preemption and recompute give the same tokens', async () => {
     // A pool of 40 chunks cannot hold 8 private copies of a 10-chunk prompt: sequences are
     // preempted and recomputed.
