@@ -5,8 +5,9 @@ const root = __dirname;
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.json'), isolatedModules: true, diagnostics: false }],
+    '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(root, 'tsconfig.json'), diagnostics: false }],
   },
+  setupFilesAfterEnv: [path.join(root, 'jest.timeout.js')],
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   moduleNameMapper: {
     '^@chunkserve/(engine|persistence|contracts)$': path.join(root, 'libs/$1/src'),

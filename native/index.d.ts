@@ -164,3 +164,125 @@ export class KvCache {
   /** float64 reference of prefillAttention. */
   referencePrefill(seq: number, layer: number, pos0: number, q: Float32Array, nHeads: number): Float64Array;
 }
+
+// ---- CUDA backend (native/src/cuda, docs/cuda.md) -------------------------------------------
+
+/** Where the CUDA backend's attention runs: the GPU kernels, or the host emulation of the same device plan. */
+export type CudaExecutor = 'cuda' | 'host';
+
+/**
+ * The JS KvCache's decode attention through the CUDA backend (same arguments and result as
+ * cache.decodeAttention). The cache must store fp16 or bf16; head_dim 64, 80, 96 or 128; chunk size a
+ * multiple of 16 up to 128. executor 'cuda' (default) needs a usable GPU; 'host' runs anywhere.
+ */
+export function cudaDecodeAttention(
+  cache: KvCache,
+  seqs: number[],
+  layer: number,
+  q: Float32Array,
+  options?: { method?: DecodeMethod; threshold?: number; executor?: CudaExecutor },
+): Float32Array;
+
+/** cache.prefillAttention through the CUDA backend (see cudaDecodeAttention). */
+export function cudaPrefillAttention(
+  cache: KvCache,
+  seq: number,
+  layer: number,
+  pos0: number,
+  q: Float32Array,
+  nHeads: number,
+  options?: { executor?: CudaExecutor },
+): Float32Array;
+
+/** Explicit inputs for tppCase: a pool, a work list in the engine's format, queries. */
+export interface TppCaseSpec {
+  executor: CudaExecutor;
+  op: 'decode' | 'prefill';
+  dtype: 'fp16' | 'bf16';
+  nLayers?: number;
+  nKvHeads: number;
+  nHeads: number;
+  headDim: number;
+  chunkSize: number;
+  layer?: number;
+  nChunks: number;
+  /** [nChunks][nLayers][2][nKvHeads][chunkSize][headDim] fp32 values, stored as dtype. */
+  pool: Float32Array;
+  /** decode: the work list (attention/decode_work_list.h), DFS order. */
+  work?: {
+    dfsRow: Int32Array;
+    sharedChunk: Int32Array;
+    sharedBegin: Int32Array;
+    sharedEnd: Int32Array;
+    sharedPartialOffset: Int32Array;
+    seqChunkOffset: Int32Array;
+    seqChunks: Int32Array;
+    seqChunkIndex: Int32Array;
+    seqPartialOffset: Int32Array;
+    seqPartials: Int32Array;
+  };
+  /** decode: per step, lengths (DFS order, after the append), q [n, nHeads, headDim], k/v [n, nKvHeads, headDim] to append. */
+  steps?: Array<{ seqLen: Int32Array; q: Float32Array; k?: Float32Array; v?: Float32Array }>;
+  /** decode: phase-1 blocks that fill the GPU (sets the chunks per piece). */
+  targetBlocks?: number;
+  /** prefill: the sequence's chunks, queries at [pos0, pos0 + nQ), optional k/v to store there first. */
+  path?: Int32Array;
+  pos0?: number;
+  nQ?: number;
+  q?: Float32Array;
+  k?: Float32Array;
+  v?: Float32Array;
+}
+
+export interface TppCaseResult {
+  /** decode: one output per step, [n, nHeads, headDim] in batch order. */
+  outs?: Float32Array[];
+  /** prefill: [nQ, nHeads, headDim]. */
+  out?: Float32Array;
+  /** decode: plan uploads over all steps (1 when only lengths changed). */
+  planUploads?: number;
+  chunkFirstPieces?: number;
+  chunksPerPiece?: number;
+  partialRows?: number;
+  /** The pool afterwards as fp32 values of what the storage holds. */
+  storedPool: Float32Array;
+}
+
+/** Runs the CUDA backend's device plan on explicit inputs (tests). */
+export function tppCase(spec: TppCaseSpec): TppCaseResult;
+
+/** GPU kernel benchmark: TPP over a shared prompt vs the sequence-first baseline over private copies. */
+export function cudaKernelBench(spec?: {
+  batch?: number;
+  shared?: number;
+  own?: number;
+  nHeads?: number;
+  nKvHeads?: number;
+  headDim?: number;
+  chunkSize?: number;
+  dtype?: 'fp16' | 'bf16';
+  reps?: number;
+  iters?: number;
+  baseline?: boolean;
+}): {
+  gpu: string;
+  /** Device-to-device copy, bytes read + written per second, measured in the same run. */
+  copyBytesPerS: number;
+  tppUs: number;
+  tppSpreadUs: number;
+  /** tppUs used programmatic dependent launch (compute capability 9.x). */
+  pdl: boolean;
+  /** TPP with plain serialised launches (equals tppUs when pdl is false). */
+  tppSerialUs: number;
+  baselineUs: number | null;
+  baselineSpreadUs: number | null;
+  /** Bytes TPP must move (K/V of the shared prompt once, own tokens, q, out). */
+  tppBytes: number;
+  baselineBytes: number;
+  tppLayers: number;
+  baselineLayers: number;
+  chunkFirstPieces: number;
+  chunksPerPiece: number;
+  /** max |tpp - baseline| over the outputs (same data in both pools). */
+  maxAbsDiff: number | null;
+};

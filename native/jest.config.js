@@ -3,5 +3,4 @@ module.exports = {
   displayName: 'native',
   rootDir: __dirname,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testTimeout: 120000,
 };

@@ -223,4 +223,6 @@ function writeResults(lines, summary, bw) {
   console.error(`wrote ${base}.json and ${base}.md`);
 }
 
-main();
+// --device cuda: the GPU benchmark (bench-kernel-cuda.js, the same JSON lines).
+if (flag('--device', 'cpu') === 'cuda') require('./bench-kernel-cuda.js').main();
+else main();

@@ -1,0 +1,32 @@
+// Builds the configured Nest application; used by main.ts and by the end-to-end tests.
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+
+import { AppModule, type AppModuleOptions } from './app.module';
+import { OpenAiExceptionFilter } from './common/openai-exception.filter';
+import { createValidationPipe } from './common/validation';
+
+export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: options.env.BODY_LIMIT_BYTES });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new OpenAiExceptionFilter());
+  app.useWebSocketAdapter(new WsAdapter(app));
+
+  const docs = new DocumentBuilder()
+    .setTitle('ChunkServe API')
+    .setDescription(
+      'Multi-tenant, OpenAI-compatible serving with pre-warmed, pinned system prompts. ' +
+        'Admin endpoints take the admin token, tenant endpoints an API key, both as `Authorization: Bearer`. ' +
+        'WebSockets: /v1/stream (API key) and /admin/stats/live (admin token).',
+    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A tenant API key (cs_live_...)' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'The admin token' }, 'admin')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs));
+  return app;
+}

@@ -1,0 +1,71 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { dataSourceOptions } from '@chunkserve/persistence';
+
+import { ApiKeyModule } from './api-keys/api-key.module';
+import { ADMIN_TOKEN } from './app.tokens';
+import { CompletionModule } from './completions/completion.module';
+import { validateEnvironment, type Environment } from './config/environment';
+import { EngineModule } from './engine/engine.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PromptModule } from './prompts/prompt.module';
+import { StatsModule } from './stats/stats.module';
+import { StreamModule } from './stream/stream.module';
+import { TenantModule } from './tenants/tenant.module';
+import { UsageModule } from './usage/usage.module';
+
+export { ADMIN_TOKEN };
+
+export interface AppModuleOptions {
+  env: Environment;
+  databaseUrl: string;
+  adminToken: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          ignoreEnvFile: true,
+          load: [() => ({ ...options.env })],
+          validate: (raw) => ({ ...validateEnvironment(raw) }),
+        }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: options.env.LOG_LEVEL,
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService<Environment, true>) => ({
+            throttlers: [{ ttl: config.get('RATE_LIMIT_WINDOW_MS', { infer: true }), limit: config.get('RATE_LIMIT_REQUESTS', { infer: true }) }],
+          }),
+        }),
+        EngineModule,
+        HealthModule,
+        MetricsModule,
+        UsageModule,
+        ApiKeyModule,
+        TenantModule,
+        PromptModule,
+        CompletionModule,
+        StreamModule,
+        StatsModule,
+      ],
+      providers: [{ provide: ADMIN_TOKEN, useValue: options.adminToken }],
+      exports: [ADMIN_TOKEN],
+    };
+  }
+}

@@ -1,0 +1,37 @@
+// The global ValidationPipe: whitelist, reject unknown properties, and one readable message that
+// names every bad field (OpenAI's `param` is the first one).
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+
+import { OpenAiError } from './openai-error';
+
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => {
+      const problems = flattenValidationErrors(errors);
+      return OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
+    },
+  });
+}
+
+export interface ValidationProblem {
+  param: string;
+  message: string;
+}
+
+/** Nested errors as `messages[0].role: must be one of ...` lines. */
+export function flattenValidationErrors(errors: ValidationError[], parent = ''): ValidationProblem[] {
+  const out: ValidationProblem[] = [];
+  for (const e of errors) {
+    const param = parent === '' ? e.property : /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`;
+    for (const text of Object.values(e.constraints ?? {})) {
+      // class-validator starts messages with the bare property name; show the full path instead.
+      const detail = text.startsWith(`${e.property} `) ? text.slice(e.property.length + 1) : text;
+      out.push({ param, message: `${param}: ${detail}` });
+    }
+    out.push(...flattenValidationErrors(e.children ?? [], param));
+  }
+  return out;
+}

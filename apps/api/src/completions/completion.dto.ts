@@ -1,0 +1,201 @@
+// Request bodies of the OpenAI-compatible endpoints. Unknown fields are rejected with a message
+// naming them (a client that sends `tools` learns at once that they are not supported).
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateNested,
+  type ValidationOptions,
+} from 'class-validator';
+
+/** A string or an array of `{type: "text", text}` parts (what OpenAI accepts for text). */
+function IsTextContent(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isTextContent',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' ||
+          (Array.isArray(value) &&
+            value.every((p) => p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string')),
+        defaultMessage: () => 'must be a string or an array of {"type": "text", "text": string} parts',
+      },
+    },
+    options,
+  );
+}
+
+/** A string or an array of at most 4 non-empty strings. */
+function IsStop(options?: ValidationOptions) {
+  return ValidateBy(
+    {
+      name: 'isStop',
+      validator: {
+        validate: (value: unknown) =>
+          (typeof value === 'string' && value.length > 0) ||
+          (Array.isArray(value) && value.length <= 4 && value.every((s) => typeof s === 'string' && s.length > 0)),
+        defaultMessage: () => 'must be a non-empty string or an array of at most 4 non-empty strings',
+      },
+    },
+    options,
+  );
+}
+
+export class StreamOptionsDto {
+  @ApiPropertyOptional({ description: 'Send a last chunk with the usage (cached tokens included)' })
+  @IsOptional()
+  @IsBoolean()
+  include_usage?: boolean;
+}
+
+export class ChatMessageDto {
+  @ApiProperty({ enum: ['system', 'user', 'assistant', 'tool'] })
+  @IsIn(['system', 'developer', 'user', 'assistant', 'tool'])
+  role!: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
+
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @IsTextContent()
+  content!: string | { type: 'text'; text: string }[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  name?: string;
+}
+
+/** Sampling and output fields shared by both endpoints. */
+class SamplingDto {
+  @ApiProperty({ description: 'The served model (GET /v1/models)' })
+  @IsString()
+  model!: string;
+
+  @ApiPropertyOptional({ description: 'ChunkServe extension: a registered prompt of the tenant, used as the system message' })
+  @IsOptional()
+  @IsUUID('all', { message: 'prompt_id must be the id of a registered prompt (a UUID)' })
+  prompt_id?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  stream?: boolean;
+
+  @ApiPropertyOptional({ type: StreamOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StreamOptionsDto)
+  stream_options?: StreamOptionsDto;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 8 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(8)
+  n?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(2)
+  temperature?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  top_p?: number;
+
+  @ApiPropertyOptional({ minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  max_tokens?: number;
+
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] })
+  @IsOptional()
+  @IsStop()
+  stop?: string | string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  seed?: number;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2 })
+  @IsOptional()
+  @IsNumber()
+  @Min(-2)
+  @Max(2)
+  frequency_penalty?: number;
+
+  @ApiPropertyOptional({ minimum: -2, maximum: 2 })
+  @IsOptional()
+  @IsNumber()
+  @Min(-2)
+  @Max(2)
+  presence_penalty?: number;
+
+  @ApiPropertyOptional({ description: 'ChunkServe extension (as in vLLM): keep generating past end-of-turn tokens' })
+  @IsOptional()
+  @IsBoolean()
+  ignore_eos?: boolean;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored (end-user id)' })
+  @IsOptional()
+  @IsString()
+  user?: string;
+}
+
+export class ChatCompletionDto extends SamplingDto {
+  @ApiProperty({ type: [ChatMessageDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => ChatMessageDto)
+  messages!: ChatMessageDto[];
+
+  @ApiPropertyOptional({ minimum: 1, description: 'Alias of max_tokens' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  max_completion_tokens?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  logprobs?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 20 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  top_logprobs?: number;
+}
+
+export class CompletionDto extends SamplingDto {
+  @ApiProperty({ description: 'The prompt text' })
+  @IsString()
+  prompt!: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 5, description: 'Return the log probabilities of this many top tokens' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  logprobs?: number;
+}

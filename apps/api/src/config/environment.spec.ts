@@ -1,0 +1,46 @@
+import { validateEnvironment } from './environment';
+
+describe('validateEnvironment', () => {
+  it('fills defaults', () => {
+    const env = validateEnvironment({});
+    expect(env.PORT).toBe(3000);
+    expect(env.ADMIN_UI_PORT).toBe(3001);
+    expect(env.DATA_DIR).toBe('./.chunkserve');
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.ENGINE_DEVICE).toBe('auto');
+  });
+
+  it('converts numbers and keeps valid values', () => {
+    const env = validateEnvironment({ PORT: '8080', DATABASE_URL: 'postgres://u:p@db:5432/x', ENGINE_DEVICE: 'cpu' });
+    expect(env.PORT).toBe(8080);
+    expect(env.DATABASE_URL).toBe('postgres://u:p@db:5432/x');
+    expect(env.ENGINE_DEVICE).toBe('cpu');
+  });
+
+  it('names each bad variable and what is wrong with it', () => {
+    expect(() => validateEnvironment({ PORT: 'abc', ENGINE_DEVICE: 'tpu', DATABASE_URL: 'mysql://x' })).toThrow(
+      /PORT="abc": must be an integer number[\s\S]*DATABASE_URL="mysql:\/\/x": must be a postgres[\s\S]*ENGINE_DEVICE="tpu": must be one of/,
+    );
+    expect(() => validateEnvironment({ PORT: '70000' })).toThrow(/PORT="70000": must not be greater than 65535/);
+    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN="short": must be at least 16 characters/);
+  });
+});
+
+describe('engine and serving variables', () => {
+  it('has defaults and converts numbers', () => {
+    const env = validateEnvironment({ KV_CACHE_BYTES: '33554432', CHUNK_SIZE: '16', PINNED_TOKENS_QUOTA: '0', MODEL_PATH: '' });
+    expect(env.KV_CACHE_BYTES).toBe(33554432);
+    expect(env.CHUNK_SIZE).toBe(16);
+    expect(env.PINNED_TOKENS_QUOTA).toBe(0);
+    expect(env.MODEL_PATH).toBeUndefined();
+    expect(env.KV_DTYPE).toBe('fp32');
+    expect(env.RATE_LIMIT_REQUESTS).toBe(600);
+  });
+
+  it('rejects bad values', () => {
+    const bad = () => validateEnvironment({ KV_DTYPE: 'int4', CHUNK_SIZE: '0', BODY_LIMIT_BYTES: 'lots' });
+    expect(bad).toThrow(/CHUNK_SIZE="0": must not be less than 1/);
+    expect(bad).toThrow(/KV_DTYPE="int4": must be one of the following values: fp32, fp16, bf16/);
+    expect(bad).toThrow(/BODY_LIMIT_BYTES="lots": must be an integer number/);
+  });
+});

@@ -1,0 +1,16 @@
+/** The engine's memory pool cannot hold what was asked (pinned prompts or running sequences). */
+export class EngineCapacityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineCapacityError';
+  }
+}
+
+/**
+ * The engine reports a full pool with these words ("the prompt does not fit in the KV cache pool
+ * (raise kvCacheBytes)"); its errors may come from another realm, so the text is matched.
+ */
+export function isCapacityError(err: unknown): boolean {
+  const message = (err as { message?: unknown })?.message;
+  return typeof message === 'string' && /does not fit in the KV cache|more KV cache than|raise kvCacheBytes|pool (is )?full/i.test(message);
+}

@@ -1,0 +1,152 @@
+// Owns the LlmEngine for the API's lifetime: loads it at module init, closes it at shutdown. Every
+// engine call of the API goes through here; the tenant namespace is derived here from the tenant id.
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { EngineStatus } from '@chunkserve/contracts';
+import { LlmEngine } from '@chunkserve/engine';
+
+import type { Environment } from '../config/environment';
+import { EngineCapacityError, isCapacityError } from './engine-errors';
+
+import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
+
+const NAMESPACE_PREFIX = 'tenant:';
+
+export interface WarmedPrefix extends PrewarmResult {
+  /** Tokens held by the prefix's chunks after pre-warming (PrewarmResult.cachedTokens: before). */
+  residentTokens: number;
+}
+
+/** The engine namespace of a tenant: derived from the authenticated tenant id, never from a request. */
+export function namespaceOf(tenantId: string): string {
+  return `${NAMESPACE_PREFIX}${tenantId}`;
+}
+
+/** The tenant id of a namespace made by namespaceOf, else null. */
+export function tenantOf(namespace: string): string | null {
+  return namespace.startsWith(NAMESPACE_PREFIX) ? namespace.slice(NAMESPACE_PREFIX.length) : null;
+}
+
+@Injectable()
+export class EngineService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(EngineService.name);
+  private engine?: LlmEngine;
+  private promptsWarm = false;
+
+  constructor(private readonly config: ConfigService<Environment, true>) {}
+
+  async onModuleInit(): Promise<void> {
+    const options: EngineOptions = {
+      dataDir: this.config.get('DATA_DIR', { infer: true }),
+      modelPath: this.config.get('MODEL_PATH', { infer: true }),
+      device: this.config.get('ENGINE_DEVICE', { infer: true }) as EngineOptions['device'],
+      kvCacheBytes: this.config.get('KV_CACHE_BYTES', { infer: true }),
+      chunkSize: this.config.get('CHUNK_SIZE', { infer: true }),
+      kvDtype: this.config.get('KV_DTYPE', { infer: true }) as EngineOptions['kvDtype'],
+      maxBatch: this.config.get('MAX_BATCH', { infer: true }),
+      threads: this.config.get('ENGINE_THREADS', { infer: true }) || undefined,
+    };
+    const started = Date.now();
+    this.engine = await LlmEngine.load(options);
+    const { model, backend } = this.engine;
+    this.logger.log(
+      `engine loaded in ${Date.now() - started} ms: model ${model.id}${model.isDemo ? ' (demo)' : ''}, ${backend.backend}/${backend.simd}`,
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const engine = this.engine;
+    this.engine = undefined;
+    await engine?.close();
+  }
+
+  /** Loaded, and every active prompt version re-warmed from the database. */
+  isReady(): boolean {
+    return this.engine !== undefined && this.promptsWarm;
+  }
+
+  isLoaded(): boolean {
+    return this.engine !== undefined;
+  }
+
+  markPromptsWarm(): void {
+    this.promptsWarm = true;
+  }
+
+  engineStatus(): EngineStatus {
+    const { backend, simd, cudaCompiled, gpuName } = this.loaded().backend;
+    return { backend, simd, cudaCompiled, gpuName };
+  }
+
+  get model(): ModelInfo {
+    return this.loaded().model;
+  }
+
+  get chunkSize(): number {
+    return this.config.get('CHUNK_SIZE', { infer: true });
+  }
+
+  encode(text: string): number[] {
+    return this.loaded().encode(text);
+  }
+
+  decode(tokens: number[]): string {
+    return this.loaded().decode(tokens);
+  }
+
+  /** A chat rendered with the model's template, ending with the assistant's generation prompt. */
+  encodeChat(messages: ChatMessage[]): number[] {
+    return this.loaded().encodeChat(messages, { addGenerationPrompt: true });
+  }
+
+  /** The tokens of a system turn alone: what a registered prompt pins, a prefix of encodeChat. */
+  encodeSystemPrefix(content: string): number[] {
+    return this.loaded().encodeSystemPrefix(content);
+  }
+
+  /**
+   * Pins the tokens in the tenant's namespace (computing what is not cached yet) and reads back from
+   * the engine's chunk tree how many of them its chunks now hold: what a completion starting with
+   * these tokens finds cached.
+   */
+  async prewarm(tenantId: string, tokens: number[]): Promise<WarmedPrefix> {
+    let result: PrewarmResult;
+    try {
+      result = await this.loaded().prewarm(namespaceOf(tenantId), tokens);
+    } catch (err) {
+      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+    }
+    const ids = new Set(result.chunkIds);
+    const residentTokens = this.snapshot(tenantId)
+      .chunks.filter((c) => ids.has(c.id))
+      .reduce((sum, c) => sum + c.computed, 0);
+    return { ...result, residentTokens };
+  }
+
+  unpin(tenantId: string, tokens: number[]): void {
+    this.loaded().unpin(namespaceOf(tenantId), tokens);
+  }
+
+  /** Generation in the tenant's namespace; the signal cancels it and frees its sequence. */
+  async *generate(tenantId: string, request: Omit<GenerateRequest, 'namespace'>, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
+    try {
+      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal);
+    } catch (err) {
+      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+    }
+  }
+
+  /** The chunk tree, of one tenant's namespace or (tenantId undefined) all of them. */
+  snapshot(tenantId?: string): CacheSnapshot {
+    return this.loaded().snapshot(tenantId === undefined ? undefined : namespaceOf(tenantId));
+  }
+
+  stats(): EngineStats {
+    return this.loaded().stats();
+  }
+
+  private loaded(): LlmEngine {
+    if (!this.engine) throw new Error('engine not loaded');
+    return this.engine;
+  }
+}

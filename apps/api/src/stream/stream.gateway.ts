@@ -1,0 +1,182 @@
+// WebSocket streaming at /v1/stream. Authenticated with an API key (Authorization header, or
+// `?api_key=`, or a first {type:"auth", api_key} message for browsers). A client sends
+// {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
+// {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
+// generation; several may run at once; closing the socket cancels them all. Sends wait while the
+// socket's buffer is above a high-water mark (backpressure reaches the engine loop).
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
+import type { StreamServerMessage } from '@chunkserve/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { IncomingMessage } from 'http';
+import type { WebSocket } from 'ws';
+
+import { bearerToken } from '../api-keys/api-key.secret';
+import { ApiKeyService } from '../api-keys/api-key.service';
+import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
+import { tenantThrottleKey } from '../auth/tenant-throttler.guard';
+import type { Environment } from '../config/environment';
+import { OpenAiError } from '../common/openai-error';
+import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
+import { flattenValidationErrors } from '../common/validation';
+import { ChatCompletionDto } from '../completions/completion.dto';
+import { CompletionService } from '../completions/completion.service';
+import { GenerationResult } from '../completions/openai-format';
+
+/** Above this many buffered bytes a socket's generations wait for it to drain. */
+const HIGH_WATER_BYTES = 256 * 1024;
+const AUTH_TIMEOUT_MS = 10_000;
+const MAX_CONCURRENT_PER_SOCKET = 16;
+
+interface Session {
+  tenant?: AuthenticatedTenant;
+  running: Map<string, AbortController>;
+  queue: Promise<void>;
+}
+
+@WebSocketGateway({ path: '/v1/stream' })
+export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(StreamGateway.name);
+  private readonly sessions = new WeakMap<WebSocket, Session>();
+
+  constructor(
+    private readonly keys: ApiKeyService,
+    private readonly completions: CompletionService,
+    private readonly config: ConfigService<Environment, true>,
+    @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
+  ) {}
+
+  async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
+    const session: Session = { running: new Map(), queue: Promise.resolve() };
+    this.sessions.set(socket, session);
+    // Messages are handled one after another (authentication first); generations run concurrently.
+    const enqueue = (text: string) => (session.queue = session.queue.then(() => this.onMessage(socket, session, text)));
+    socket.on('message', (data) => void enqueue(data.toString()));
+
+    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://x').searchParams.get('api_key');
+    if (token === null) {
+      const timer = setTimeout(() => !session.tenant && this.reject(socket, 'Authenticate within 10 s: {"type":"auth","api_key":"..."}'), AUTH_TIMEOUT_MS);
+      socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    // Queued ahead of any message the client sends right away.
+    session.queue = session.queue.then(async () => {
+      session.tenant = (await this.keys.authenticate(token)) ?? undefined;
+      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
+      this.send(socket, { type: 'ready', tenantId: session.tenant.id });
+    });
+  }
+
+  handleDisconnect(socket: WebSocket): void {
+    const session = this.sessions.get(socket);
+    for (const controller of session?.running.values() ?? []) controller.abort();
+  }
+
+  private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
+    if (socket.readyState !== socket.OPEN) return;
+    let message: { type?: unknown; id?: unknown; request?: unknown; api_key?: unknown };
+    try {
+      message = JSON.parse(text);
+      if (message === null || typeof message !== 'object') throw new Error('not an object');
+    } catch {
+      return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
+    }
+    if (!session.tenant) {
+      if (message.type !== 'auth' || typeof message.api_key !== 'string') return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
+      session.tenant = (await this.keys.authenticate(message.api_key)) ?? undefined;
+      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
+      return this.send(socket, { type: 'ready', tenantId: session.tenant.id });
+    }
+    const id = typeof message.id === 'string' && message.id.length > 0 && message.id.length <= 128 ? message.id : undefined;
+    switch (message.type) {
+      case 'generate':
+        if (id === undefined) return this.sendError(socket, undefined, OpenAiError.badRequest('generate needs a string id (1-128 chars).', 'invalid_value', 'id'));
+        void this.generate(socket, session, session.tenant, id, message.request);
+        return;
+      case 'cancel':
+        if (id !== undefined) session.running.get(id)?.abort();
+        return;
+      default:
+        return this.sendError(socket, id, OpenAiError.badRequest('type must be "generate" or "cancel".', 'invalid_value', 'type'));
+    }
+  }
+
+  private async generate(socket: WebSocket, session: Session, tenant: AuthenticatedTenant, id: string, body: unknown): Promise<void> {
+    if (session.running.has(id)) return this.sendError(socket, id, OpenAiError.badRequest(`A generation with id "${id}" is running.`, 'duplicate_id', 'id'));
+    if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
+      return this.sendError(socket, id, new OpenAiError(429, `At most ${MAX_CONCURRENT_PER_SOCKET} generations per socket.`, 'rate_limit_error', 'too_many_generations'));
+    }
+    if (await this.overRateLimit(tenant)) {
+      return this.sendError(socket, id, new OpenAiError(429, 'Too many requests for this tenant; retry later.', 'rate_limit_error', 'rate_limit_exceeded'));
+    }
+    const controller = new AbortController();
+    session.running.set(id, controller);
+    try {
+      const dto = plainToInstance(ChatCompletionDto, body ?? {});
+      const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+      if (errors.length > 0) {
+        const problems = flattenValidationErrors(errors);
+        throw OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
+      }
+      const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
+      const result = new GenerationResult(prepared.n, prepared.request.promptTokens.length);
+      for await (const event of this.completions.run(prepared, controller.signal)) {
+        result.add(event);
+        if (event.type === 'token') {
+          await this.sendWithBackpressure(socket, { type: 'delta', id, choice: event.choice, content: event.text, tokenId: event.tokenId, logprob: event.logprob });
+        } else {
+          await this.sendWithBackpressure(socket, { type: 'finish', id, choice: event.choice, finish_reason: event.finishReason });
+        }
+        if (controller.signal.aborted) break;
+      }
+      // Cancelled: every choice the engine had not finished yet ends as cancelled.
+      result.choices.forEach((c, choice) => {
+        if (c.finishReason === null) this.send(socket, { type: 'finish', id, choice, finish_reason: 'cancelled' });
+      });
+      this.send(socket, { type: 'done', id, usage: result.usage() });
+    } catch (err) {
+      this.sendError(socket, id, err);
+    } finally {
+      session.running.delete(id);
+    }
+  }
+
+  /** Each generation counts against the tenant's budget, like an HTTP request. */
+  private async overRateLimit(tenant: AuthenticatedTenant): Promise<boolean> {
+    const ttl = this.config.get('RATE_LIMIT_WINDOW_MS', { infer: true });
+    const limit = this.config.get('RATE_LIMIT_REQUESTS', { infer: true });
+    const record = await this.throttle.increment(tenantThrottleKey('default', `tenant:${tenant.id}`), ttl, limit, ttl, 'default');
+    return record.isBlocked;
+  }
+
+  private send(socket: WebSocket, message: StreamServerMessage, callback?: (err?: Error) => void): void {
+    if (socket.readyState !== socket.OPEN) {
+      callback?.();
+      return;
+    }
+    socket.send(JSON.stringify(message), callback);
+  }
+
+  /** Sends, then waits for the socket's buffer to drain when it is above the high-water mark. */
+  private sendWithBackpressure(socket: WebSocket, message: StreamServerMessage): Promise<void> {
+    return new Promise((resolve) => {
+      const full = socket.bufferedAmount > HIGH_WATER_BYTES;
+      this.send(socket, message, () => full && resolve());
+      if (!full) resolve();
+    });
+  }
+
+  private sendError(socket: WebSocket, id: string | undefined, err: unknown): void {
+    const { body } = toOpenAiError(err);
+    if (isUnexpected(err)) this.logger.error(err instanceof Error ? err.stack : String(err));
+    this.send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
+  }
+
+  private reject(socket: WebSocket, message: string): void {
+    this.send(socket, { type: 'error', error: { message, type: 'authentication_error', code: 'invalid_api_key' } });
+    socket.close(4401, 'unauthorized');
+  }
+}

@@ -1,0 +1,14 @@
+/** What GET /readyz and the dashboard show about the engine. */
+export interface EngineStatus {
+  backend: 'cpu' | 'cuda';
+  simd: string;
+  cudaCompiled: boolean;
+  gpuName: string | null;
+}
+
+/** Public, unauthenticated identity of a running platform (GET /). */
+export interface PlatformInfo {
+  name: 'ChunkServe';
+  version: string;
+  engine: EngineStatus;
+}

@@ -1,0 +1,43 @@
+// The admin UI in a real browser: its server side reaches the API and shows the platform status.
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { Browser } from 'playwright-core';
+
+import { spawnAdmin, type AdminProcess } from '../support/admin-process';
+import { spawnApi, waitForStatus, type ApiProcess } from '../support/api-process';
+import { launchBrowser } from '../support/browser';
+import { freePort } from '../support/free-port';
+
+describe('admin UI status page', () => {
+  let api: ApiProcess;
+  let admin: AdminProcess;
+  let browser: Browser;
+  let adminUrl: string;
+
+  beforeAll(async () => {
+    const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-admin-'));
+    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir });
+    await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, api);
+    admin = spawnAdmin(adminPort, `http://127.0.0.1:${port}`);
+    adminUrl = `http://127.0.0.1:${adminPort}/`;
+    await waitForStatus(adminUrl, 200, admin);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await admin?.stop();
+    await api?.stop();
+  });
+
+  it('shows that the API, its database and its engine are up', async () => {
+    const page = await browser.newPage();
+    await page.goto(adminUrl);
+    await expect(page.getByTestId('api-status').innerText()).resolves.toMatch(/: ok$/);
+    const items = await page.locator('li').allInnerTexts();
+    expect(items).toContain('database: up');
+    expect(items.some((t) => /^engine: up \(backend (cpu|cuda), SIMD \w+\)$/.test(t))).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+// Per-tenant rate limits (@nestjs/throttler keyed by the authenticated tenant) answer 429 in
+// OpenAI's error shape, without touching other tenants; a prompt larger than the engine's KV pool
+// is refused with 503 and nothing is stored.
+import { call, createTenant, longSystemPrompt, startApi, type RunningApi } from '../support/api-app';
+import { WsClient } from '../support/ws-client';
+
+describe('rate limits', () => {
+  let api: RunningApi;
+  beforeAll(async () => {
+    api = await startApi({ env: { RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_MS: '60000', KV_CACHE_BYTES: String(1024 * 1024) } });
+  });
+  afterAll(() => api?.close());
+
+  it('limits each tenant on its own', async () => {
+    const noisy = await createTenant(api.url, 'noisy');
+    const quiet = await createTenant(api.url, 'quiet');
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await call(api.url, noisy.key, 'GET', '/v1/prompts')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await call(api.url, noisy.key, 'GET', '/v1/models');
+    expect(limited.status).toBe(429);
+    expect(limited.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    expect((await call(api.url, quiet.key, 'GET', '/v1/prompts')).status).toBe(200);
+
+    // WebSocket generations draw on the same budget.
+    const socket = await WsClient.open(`${api.url.replace(/^http/, 'ws')}/v1/stream`, { authorization: `Bearer ${noisy.key}` });
+    await socket.next((m) => m.type === 'ready');
+    socket.send({ type: 'generate', id: 'g', request: { model: 'any', messages: [{ role: 'user', content: 'hi' }] } });
+    const refused = await socket.next((m) => m.type === 'error' && m.id === 'g');
+    expect(refused.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+    socket.ws.close();
+  });
+
+  it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {
+    const big = await createTenant(api.url, 'big');
+    const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 20) });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ type: 'server_error', code: 'engine_overloaded' });
+    expect(res.body.error.message).toMatch(/KV cache/);
+    expect((await call(api.url, big.key, 'GET', '/v1/prompts')).body).toEqual([]);
+  });
+});
