@@ -95,6 +95,16 @@ describe('checkpoint loader errors', () => {
     await expect(LlmEngine.load({ dataDir: tmpDir('d'), modelPath: dir })).rejects.toThrow(/tensor model\.layers\.2\.input_layernorm\.weight is missing/);
   });
 
+  it('bad engine options are clear errors, not crashes', async () => {
+    const dir = fresh();
+    const load = (o: object) => LlmEngine.load({ dataDir: tmpDir('d'), modelPath: dir, ...o });
+    await expect(load({ kvDtype: 'int4' })).rejects.toThrow(/int4/);
+    await expect(load({ chunkSize: 0 })).rejects.toThrow(/chunk/i);
+    await expect(load({ kvCacheBytes: 1000 })).rejects.toThrow(/pool|chunk/i);
+    await expect(load({ maxBatch: 0 })).rejects.toThrow(/maxBatch must be at least 1/);
+    await expect(load({ device: 'tpu' })).rejects.toThrow(/must be one of auto, cpu, cuda/);
+  });
+
   it('a shard listed in the index but absent', () => {
     const dir = fresh({ shards: 2 });
     fs.rmSync(path.join(dir, 'model-00002-of-00002.safetensors'));

@@ -48,6 +48,30 @@ describe('runtime controls', () => {
     await waitFor(() => engine.stats().liveSequences === 0);
   });
 
+  it('a long prompt is prefilled in pieces while a running decode keeps producing tokens', async () => {
+    const e2 = await LlmEngine.load({ dataDir: tmpDir('data'), modelPath: model.dir, chunkSize: 16, kvCacheBytes: 16 << 20, prefillChunk: 32 });
+    try {
+      const log: string[] = [];
+      const a = (async () => {
+        for await (const e of e2.generate({ namespace: 'a', promptTokens: someTokens(10, 7), maxTokens: 60, temperature: 0, stopAtEos: false }))
+          if (e.type === 'token') log.push('a');
+      })();
+      await waitFor(() => log.length >= 2);
+      const stepsBefore = e2.stats().steps;
+      const b = (async () => {
+        for await (const e of e2.generate({ namespace: 'b', promptTokens: someTokens(600, 8), maxTokens: 1, temperature: 0, stopAtEos: false }))
+          if (e.type === 'token') log.push('b');
+      })();
+      await Promise.all([a, b]);
+      // 600 prompt tokens in pieces of <= 32: at least 19 steps, and A produced tokens during them.
+      expect(e2.stats().steps - stepsBefore).toBeGreaterThanOrEqual(19);
+      const bAt = log.indexOf('b');
+      expect(log.slice(2, bAt).filter((x) => x === 'a').length).toBeGreaterThanOrEqual(10);
+    } finally {
+      await e2.close();
+    }
+  });
+
   it('max_tokens ends with length and counts usage', async () => {
     const r = await collect(engine.generate({ namespace: 'c', promptTokens: someTokens(30, 3), maxTokens: 7, temperature: 0, stopAtEos: false }));
     expect(r.tokens[0]).toHaveLength(7);

@@ -48,9 +48,13 @@ describe('greedy output is independent of prefix sharing', () => {
       const first = await greedy(e, [prompts[0]]); // computes the system prompt
       expect(first.cached[0]).toBe(0);
       expect(first.tokens[0]).toEqual(expected[0]);
+      const computedBefore = e.stats().computedPromptTokens;
       const batch = await greedy(e, prompts); // prefix from the cache, decoded together
       expect(batch.tokens).toEqual(expected);
       expect(batch.cached.every((c) => c >= 144)).toBe(true);
+      // Only the tokens not found in the cache were computed.
+      const uncached = prompts.reduce((sum, p, i) => sum + p.length - batch.cached[i], 0);
+      expect(e.stats().computedPromptTokens - computedBefore).toBe(uncached);
       const again = await greedy(e, [prompts[3]]);
       expect(again.tokens[0]).toEqual(expected[3]);
       const s = e.stats();
@@ -62,6 +66,15 @@ describe('greedy output is independent of prefix sharing', () => {
   it('sharing on, batch 8 arriving together on a cold cache', async () => {
     const r = await withEngine({ sharing: true }, (e) => greedy(e, prompts));
     expect(r.tokens).toEqual(expected);
+  });
+
+  it('with fp16 KV storage too: sharing on equals sharing off', async () => {
+    const off = await withEngine({ sharing: false, kvDtype: 'fp16' }, (e) => greedy(e, prompts));
+    const on = await withEngine({ sharing: true, kvDtype: 'fp16' }, async (e) => {
+      await greedy(e, [prompts[0]]);
+      return greedy(e, prompts);
+    });
+    expect(on.tokens).toEqual(off.tokens);
   });
 
   it('under memory pressure: preemption and recompute give the same tokens', async () => {

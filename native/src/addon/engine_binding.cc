@@ -3,6 +3,7 @@
 // a JS callback through a thread-safe function.
 #include <map>
 #include <memory>
+#include <unordered_map>
 
 #include "addon/registry.h"
 #include "common/backend.h"
@@ -191,6 +192,14 @@ Napi::Object event_to_js(Napi::Env env, const RuntimeEvent& e) {
   return o;
 }
 
+// Requests whose events are still expected, so that the event callback keeps Node's event loop
+// alive only while there are some (an idle engine does not hold the process open).
+// Touched on the JS thread only.
+struct InFlight {
+  std::unordered_map<int64_t, int32_t> remaining;  // request id -> events that end it
+  bool closed = false;
+};
+
 class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -263,14 +272,23 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
       }
       auto weights = ModelWeights::load(cfg, files, tensors);
       tsfn_ = Napi::ThreadSafeFunction::New(env, cb.As<Napi::Function>(), "chunkserve-runtime-events", 0, 1);
+      tsfn_.Unref(env);  // idle until a request is submitted
       Napi::ThreadSafeFunction tsfn = tsfn_;
-      auto sink = [tsfn](std::vector<RuntimeEvent>&& events) mutable {
+      std::shared_ptr<InFlight> inflight = inflight_;
+      auto sink = [tsfn, inflight](std::vector<RuntimeEvent>&& events) mutable {
         auto* batch = new std::vector<RuntimeEvent>(std::move(events));
-        napi_status st = tsfn.NonBlockingCall(batch, [](Napi::Env env, Napi::Function fn, std::vector<RuntimeEvent>* b) {
+        napi_status st = tsfn.NonBlockingCall(batch, [tsfn, inflight](Napi::Env env, Napi::Function fn, std::vector<RuntimeEvent>* b) {
           std::unique_ptr<std::vector<RuntimeEvent>> owned(b);
           if (env == nullptr) return;  // the environment is shutting down
           Napi::Array arr = Napi::Array::New(env, owned->size());
-          for (size_t i = 0; i < owned->size(); ++i) arr.Set(static_cast<uint32_t>(i), event_to_js(env, (*owned)[i]));
+          for (size_t i = 0; i < owned->size(); ++i) {
+            const RuntimeEvent& e = (*owned)[i];
+            arr.Set(static_cast<uint32_t>(i), event_to_js(env, e));
+            auto it = inflight->remaining.find(e.request_id);
+            if (it == inflight->remaining.end()) continue;
+            if (e.kind == EventKind::Error || (e.kind != EventKind::Token && --it->second == 0)) inflight->remaining.erase(it);
+          }
+          if (inflight->remaining.empty() && !inflight->closed) tsfn.Unref(env);
           fn.Call({arr});
         });
         if (st != napi_ok) delete batch;
@@ -286,6 +304,12 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
   }
 
  private:
+  // A request now in flight: n events (one done per choice, or one prewarmed) will end it.
+  void expect_events(Napi::Env env, int64_t id, int32_t n) {
+    inflight_->remaining[id] = n;
+    tsfn_.Ref(env);
+  }
+
   Scheduler& sched(Napi::Env env) {
     if (!sched_) throw Napi::Error::New(env, "LlmRuntime is closed");
     return *sched_;
@@ -319,11 +343,14 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     if (p.sampling.repetition_penalty <= 0) throw Napi::RangeError::New(env, "repetitionPenalty must be > 0");
     // Up to the whole vocabulary (tests read full distributions); the HTTP API caps it at 20.
     if (p.sampling.top_logprobs < 0) throw Napi::RangeError::New(env, "topLogprobs must be >= 0");
+    const int64_t id = info[0].As<Napi::Number>().Int64Value();
+    const int32_t n = p.n;
     try {
-      s.submit(static_cast<int64_t>(info[0].As<Napi::Number>().Int64Value()), std::move(p));
+      s.submit(id, std::move(p));
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
+    expect_events(env, id, n);
     return env.Undefined();
   }
 
@@ -332,14 +359,15 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     Scheduler& s = sched(env);
     if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsString())
       throw Napi::TypeError::New(env, "prewarm(id, namespace, tokens)");
+    const int64_t id = info[0].As<Napi::Number>().Int64Value();
     try {
-      s.prewarm(info[0].As<Napi::Number>().Int64Value(), info[1].As<Napi::String>().Utf8Value(),
-                to_tokens(env, info[2], "tokens"));
+      s.prewarm(id, info[1].As<Napi::String>().Utf8Value(), to_tokens(env, info[2], "tokens"));
     } catch (const Napi::Error&) {
       throw;
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
+    expect_events(env, id, 1);
     return env.Undefined();
   }
 
@@ -423,6 +451,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     if (sched_) {
       sched_->stop();
       sched_.reset();
+      inflight_->closed = true;
       tsfn_.Release();
     }
     return info.Env().Undefined();
@@ -430,6 +459,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
 
   std::unique_ptr<Scheduler> sched_;
   Napi::ThreadSafeFunction tsfn_;
+  std::shared_ptr<InFlight> inflight_ = std::make_shared<InFlight>();
   std::string backend_name_;
 };
 

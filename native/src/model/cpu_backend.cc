@@ -38,7 +38,14 @@ class CpuBackend final : public ForwardBackend {
   void rope(float* x, int64_t n, int n_heads, const int32_t* positions) override {
     rope_.apply(x, n, n_heads, positions);
   }
-  void swiglu(float* gate, const float* up, int64_t n) override { chunkserve::swiglu(gate, up, n); }
+  void linear_qkv(const float* x, int64_t n, const LayerWeights& L, float* q, float* k, float* v) override {
+    auto bias = [](const std::vector<float>& b) { return b.empty() ? nullptr : b.data(); };
+    const LinearOut outs[3] = {{&L.wq, bias(L.bq), q}, {&L.wk, bias(L.bk), k}, {&L.wv, bias(L.bv), v}};
+    linear_multi(x, n, outs, 3);
+  }
+  void gate_up_swiglu(const float* x, int64_t n, const LayerWeights& L, float* up, float* h) override {
+    linear_swiglu(x, n, L.w_gate, L.w_up, up, h);
+  }
   void add(float* x, const float* y, int64_t n) override { add_inplace(x, y, n); }
 
   void store_kv(KvCache& cache, const std::vector<ForwardItem>& items, int layer, const float* k,

@@ -53,7 +53,7 @@ void Forward::run(KvCache& cache, DecodePlan& plan, const std::vector<ForwardIte
   if (T == 0) return;
   ensure_capacity(T, n_out);
 
-  const int H = cfg_.hidden, QD = cfg_.q_dim(), F = cfg_.intermediate;
+  const int H = cfg_.hidden, QD = cfg_.q_dim();
   std::vector<ForwardItem> items = decode;  // all items in row order: decode rows first
   items.insert(items.end(), prefill.begin(), prefill.end());
   std::vector<int32_t> positions(T);  // [T]
@@ -71,9 +71,7 @@ void Forward::run(KvCache& cache, DecodePlan& plan, const std::vector<ForwardIte
     const LayerWeights& L = w_.layers[l];
     // Attention block: x += o_proj(attn(rope(q), rope(k), v)) of rms_norm(x).
     be.rms_norm(x_, L.attn_norm.data(), T, H, cfg_.rms_eps, xn_);
-    be.linear(xn_, T, L.wq, L.bq.empty() ? nullptr : L.bq.data(), q_);
-    be.linear(xn_, T, L.wk, L.bk.empty() ? nullptr : L.bk.data(), k_);
-    be.linear(xn_, T, L.wv, L.bv.empty() ? nullptr : L.bv.data(), v_);
+    be.linear_qkv(xn_, T, L, q_, k_, v_);
     be.rope(q_, T, cfg_.n_heads, positions.data());
     be.rope(k_, T, cfg_.n_kv_heads, positions.data());
     be.store_kv(cache, items, l, k_, v_);
@@ -87,9 +85,7 @@ void Forward::run(KvCache& cache, DecodePlan& plan, const std::vector<ForwardIte
     be.add(x_, proj_, T * H);
     // MLP block: x += down(silu(gate(h)) * up(h)), h = rms_norm(x).
     be.rms_norm(x_, L.mlp_norm.data(), T, H, cfg_.rms_eps, xn_);
-    be.linear(xn_, T, L.w_gate, nullptr, gate_);
-    be.linear(xn_, T, L.w_up, nullptr, up_);
-    be.swiglu(gate_, up_, T * F);
+    be.gate_up_swiglu(xn_, T, L, up_, gate_);
     be.linear(gate_, T, L.w_down, nullptr, proj_);
     be.add(x_, proj_, T * H);
   }

@@ -39,9 +39,12 @@ class ForwardBackend {
   virtual void rms_norm(const float* x, const float* weight, int64_t n, int dim, float eps, float* y) = 0;
   // y: [n, w.rows] = x: [n, w.cols] w^T (+ bias: [w.rows] host, may be null)
   virtual void linear(const float* x, int64_t n, const WeightMatrix& w, const float* bias, float* y) = 0;
+  // q, k, v projections of the same input at once (biases may be null).
+  virtual void linear_qkv(const float* x, int64_t n, const LayerWeights& L, float* q, float* k, float* v) = 0;
+  // h: [n, inter] = silu(x w_gate^T) * (x w_up^T); up: [n, inter] scratch.
+  virtual void gate_up_swiglu(const float* x, int64_t n, const LayerWeights& L, float* up, float* h) = 0;
   // x: [n, n_heads, head_dim] rotated in place at positions: [n] (host array).
   virtual void rope(float* x, int64_t n, int n_heads, const int32_t* positions) = 0;
-  virtual void swiglu(float* gate, const float* up, int64_t n) = 0;
   virtual void add(float* x, const float* y, int64_t n) = 0;
 
   // Stores K/V rows k, v: [sum n, kv_dim] of the items (in item order) into the cache for layer.

@@ -1,4 +1,5 @@
-// Element-wise pieces of a Llama layer: RMSNorm, rotary position embedding, SwiGLU.
+// Element-wise pieces of a Llama layer: RMSNorm, rotary position embedding, residual add.
+// (SwiGLU is fused into the gate/up matmul: linear.h.)
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -23,9 +24,6 @@ class Rope {
   int head_dim_;
   std::vector<double> inv_freq_;  // [head_dim / 2]
 };
-
-// gate[t][i] = silu(gate[t][i]) * up[t][i] for gate, up: [n_tokens, dim] (result in gate).
-void swiglu(float* gate, const float* up, int64_t n);
 
 // x[i] += y[i]
 void add_inplace(float* x, const float* y, int64_t n);

@@ -2,6 +2,8 @@
 #include "model/linear.h"
 
 #include <algorithm>
+#include <cmath>
+#include <vector>
 
 #include "common/cpu_features.h"
 #include "common/thread_pool.h"
@@ -49,13 +51,44 @@ void linear_rows_portable(const float* x, int64_t n_tokens, const WeightMatrix& 
   }
 }
 
+static LinearRowsFn rows_fn() {
+  static const LinearRowsFn fn = pick();
+  return fn;
+}
+
 void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y) {
-  static const LinearRowsFn rows_fn = pick();
+  const LinearOut out{&w, bias, y};
+  linear_multi(x, n_tokens, &out, 1);
+}
+
+void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs) {
   if (n_tokens <= 0) return;
-  const int64_t n_tasks = (w.rows + kRowsPerTask - 1) / kRowsPerTask;
-  ThreadPool::global().parallel_for(n_tasks, [&](int64_t task, int) {
-    const int64_t o0 = task * kRowsPerTask, o1 = std::min(w.rows, o0 + kRowsPerTask);
-    rows_fn(x, n_tokens, w, bias, o0, o1, y);
+  std::vector<int64_t> first_task(n_outs + 1, 0);  // [n_outs + 1] prefix sum of tasks per matrix
+  for (int m = 0; m < n_outs; ++m)
+    first_task[m + 1] = first_task[m] + (outs[m].w->rows + kRowsPerTask - 1) / kRowsPerTask;
+  const LinearRowsFn fn = rows_fn();
+  ThreadPool::global().parallel_for(first_task[n_outs], [&](int64_t task, int) {
+    const int m = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
+    const LinearOut& o = outs[m];
+    const int64_t o0 = (task - first_task[m]) * kRowsPerTask, o1 = std::min(o.w->rows, o0 + kRowsPerTask);
+    fn(x, n_tokens, *o.w, o.bias, o0, o1, o.y);
+  });
+}
+
+void linear_swiglu(const float* x, int64_t n_tokens, const WeightMatrix& w_gate, const WeightMatrix& w_up,
+                   float* up_scratch, float* h) {
+  if (n_tokens <= 0) return;
+  const int64_t F = w_gate.rows;
+  const LinearRowsFn fn = rows_fn();
+  ThreadPool::global().parallel_for((F + kRowsPerTask - 1) / kRowsPerTask, [&](int64_t task, int) {
+    const int64_t o0 = task * kRowsPerTask, o1 = std::min(F, o0 + kRowsPerTask);
+    fn(x, n_tokens, w_gate, nullptr, o0, o1, h);
+    fn(x, n_tokens, w_up, nullptr, o0, o1, up_scratch);
+    for (int64_t t = 0; t < n_tokens; ++t)
+      for (int64_t i = o0; i < o1; ++i) {
+        const float g = h[t * F + i];
+        h[t * F + i] = g / (1.f + std::exp(-g)) * up_scratch[t * F + i];
+      }
   });
 }
 

@@ -20,6 +20,21 @@ struct WeightMatrix {
 // Multi-threaded over output rows; SIMD level picked at run time (CHUNKSERVE_SIMD caps it).
 void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y);
 
+// Several linear layers over the same input in one parallel pass (q, k, v): one barrier
+// instead of three, and the input tile is reused across them.
+struct LinearOut {
+  const WeightMatrix* w;
+  const float* bias;  // may be null
+  float* y;           // [n_tokens, w->rows]
+};
+void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs);
+
+// The SwiGLU MLP input, fused: h[t][i] = silu(x·w_gate[i]) * (x·w_up[i]) for h, up_scratch:
+// [n_tokens, w_gate.rows]. Each task computes the same rows of gate and up and combines them
+// while they are still in cache: one pass, one barrier, no separate activation sweep.
+void linear_swiglu(const float* x, int64_t n_tokens, const WeightMatrix& w_gate, const WeightMatrix& w_up,
+                   float* up_scratch, float* h);
+
 // One thread's share: output rows [o_begin, o_end) for all tokens. Exposed per ISA so the
 // dispatcher and tests can pick one.
 using LinearRowsFn = void (*)(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias,

@@ -28,15 +28,17 @@ struct Avx512Kernel {
     __m512 acc[RO][RT];  // [rows, tokens] partial dot products, 16 lanes each
     for (int r = 0; r < RO; ++r)
       for (int t = 0; t < RT; ++t) acc[r][t] = _mm512_setzero_ps();
-    for (int64_t i = 0; i < cols; i += 16) {
-      const __mmask16 m = cols - i >= 16 ? __mmask16(0xffff) : __mmask16((1u << (cols - i)) - 1);
+    auto step = [&](int64_t i, __mmask16 m) {
       __m512 xv[RT];
       for (int t = 0; t < RT; ++t) xv[t] = _mm512_maskz_loadu_ps(m, x + t * ldx + i);
       for (int r = 0; r < RO; ++r) {
         const __m512 wv = load_w<WT>(w + r * ldw, i, m);
         for (int t = 0; t < RT; ++t) acc[r][t] = _mm512_fmadd_ps(wv, xv[t], acc[r][t]);
       }
-    }
+    };
+    int64_t i = 0;
+    for (; i + 16 <= cols; i += 16) step(i, __mmask16(0xffff));
+    if (i < cols) step(i, __mmask16((1u << (cols - i)) - 1));  // masked tail
     for (int r = 0; r < RO; ++r)
       for (int t = 0; t < RT; ++t) y[t * ldy + r] = _mm512_reduce_add_ps(acc[r][t]) + (bias ? bias[r] : 0.f);
   }

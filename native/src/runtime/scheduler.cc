@@ -288,16 +288,35 @@ void Scheduler::reap() {
 
 void Scheduler::admit() {
   const int c = cache_->config().chunk_size;
-  while (!waiting_.empty() && static_cast<int>(running_.size()) < sc_.max_batch) {
-    Unit* u = waiting_.front();
+  // A unit whose prompt shares at least a chunk with tokens another running unit of the same
+  // namespace is still computing waits for that prefill: admitted now it would compute its own
+  // copy of them (only computed chunks are shared). This is what makes a burst of requests with
+  // one cold system prompt compute it once.
+  auto waits_for_prefill = [&](const Unit* u) {
+    if (!sc_.sharing && !u->req->prewarm) return false;
+    for (const Unit* p : running_) {
+      if (p->state != Unit::State::Prefilling || p->ns != u->req->p.ns) continue;
+      const size_t n = std::min(p->tokens.size(), u->tokens.size());
+      size_t common = 0;
+      while (common < n && p->tokens[common] == u->tokens[common]) ++common;
+      if (common >= static_cast<size_t>(c) && common > static_cast<size_t>(p->computed)) return true;
+    }
+    return false;
+  };
+  for (size_t wi = 0; wi < waiting_.size() && static_cast<int>(running_.size()) < sc_.max_batch;) {
+    Unit* u = waiting_[wi];
     Request* r = u->req;
+    if (waits_for_prefill(u)) {
+      ++wi;
+      continue;
+    }
     ++private_ns_counter_;
     const std::string ns = unit_namespace(u);
     // Room for the prompt plus one more chunk of generation; the rest is found by preemption.
     const size_t extra = r->prewarm ? 0 : static_cast<size_t>(c);
     if (!cache_->can_admit(ns, u->tokens, extra)) {
       if (running_.empty() && !cache_->can_admit(ns, u->tokens, 0)) {
-        waiting_.pop_front();
+        waiting_.erase(waiting_.begin() + wi);
         fail(r, "the prompt needs more KV cache than the whole pool holds (" + std::to_string(u->tokens.size()) +
                     " tokens; raise kvCacheBytes)");
         continue;
@@ -310,13 +329,13 @@ void Scheduler::admit() {
       ins = cache_->insert(ns, u->tokens, r->prewarm ? u->tokens.size() : u->tokens.size() - 1);
     } catch (const CacheFullError&) {
       if (running_.empty()) {
-        waiting_.pop_front();
+        waiting_.erase(waiting_.begin() + wi);
         fail(r, "the prompt does not fit in the KV cache pool (raise kvCacheBytes)");
         continue;
       }
       break;
     }
-    waiting_.pop_front();
+    waiting_.erase(waiting_.begin() + wi);
     u->seq = ins.seq;
     u->ns = ns;
     u->computed = ins.cached_tokens;
