@@ -8,5 +8,4 @@ module.exports = {
   // This checkout's addon (a git worktree shares node_modules, and so @chunkserve/native, with
   // the main checkout).
   moduleNameMapper: { ...preset.moduleNameMapper, '^@chunkserve/native$': path.join(__dirname, '../../native') },
-  testTimeout: 300000,
 };
