@@ -80,6 +80,10 @@ export interface CacheCounters {
   freeChunks: number;
   chunkBytes: number;
   bytesInUse: number;
+  /** Bytes of pinned chunks, of cached (unreferenced, evictable) chunks, and free. */
+  bytesPinned: number;
+  bytesCached: number;
+  bytesFree: number;
   liveSequences: number;
 }
 

@@ -38,6 +38,6 @@ describe('admin UI status page', () => {
     await expect(page.getByTestId('api-status').innerText()).resolves.toMatch(/: ok$/);
     const items = await page.locator('li').allInnerTexts();
     expect(items).toContain('database: up');
-    expect(items.some((t) => /^engine: up \(backend (cpu|cuda), SIMD \w+\)$/.test(t))).toBe(true);
+    expect(items).toContainEqual(expect.stringMatching(/^engine: up \(backend (cpu|cuda), SIMD \w+, model chunkserve-demo-random-llama\)$/));
   });
 });

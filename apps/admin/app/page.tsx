@@ -15,7 +15,9 @@ export default async function HomePage() {
         {Object.entries(ready.details).map(([name, detail]) => (
           <li key={name}>
             {name}: {detail.status}
-            {name === 'engine' && detail.backend ? ` (backend ${String(detail.backend)}, SIMD ${String(detail.simd)})` : ''}
+            {name === 'engine' && detail.backend
+              ? ` (backend ${String(detail.backend)}, SIMD ${String(detail.simd)}, model ${String(detail.model)})`
+              : ''}
           </li>
         ))}
       </ul>

@@ -1,4 +1,6 @@
 // Public types of @chunkserve/engine.
+import type { CacheCounters } from '@chunkserve/native';
+
 import type { ChatMessage } from './text/text-tokenizer';
 
 export type { ChatMessage };
@@ -66,41 +68,8 @@ export interface PrewarmResult {
   chunkIds: number[];
 }
 
-export interface CacheCounters {
-  lookups: number;
-  hitTokens: number;
-  missedTokens: number;
-  evictions: number;
-  capacityChunks: number;
-  usedChunks: number;
-  referencedChunks: number;
-  pinnedChunks: number;
-  cachedChunks: number;
-  freeChunks: number;
-  chunkBytes: number;
-  bytesInUse: number;
-  bytesPinned: number;
-  bytesCached: number;
-  bytesFree: number;
-  liveSequences: number;
-}
-
-export interface CacheChunk {
-  id: number;
-  parent: number | null;
-  namespace: string;
-  tokens: number;
-  computed: number;
-  refCount: number;
-  pinCount: number;
-  lastUse: number;
-}
-
-export interface CacheSnapshot {
-  version: number;
-  counters: CacheCounters;
-  chunks: CacheChunk[]; // parents before children
-}
+// The cache snapshot has one shape everywhere: the addon's.
+export type { CacheCounters, CacheSnapshot, ChunkSnapshot as CacheChunk } from '@chunkserve/native';
 
 export interface EngineStats extends CacheCounters {
   running: number;

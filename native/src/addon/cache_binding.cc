@@ -2,6 +2,7 @@
 #include "addon/binding_args.h"
 #include "addon/kv_cache_object.h"
 #include "addon/registry.h"
+#include "addon/snapshot_to_js.h"
 
 namespace chunkserve {
 
@@ -214,42 +215,7 @@ Napi::Value KvCacheObject::Version(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value KvCacheObject::Snapshot(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const CacheSnapshot snap = cache(info.Env()).snapshot();
-  Napi::Array chunks = Napi::Array::New(env, snap.chunks.size());
-  for (size_t i = 0; i < snap.chunks.size(); ++i) {
-    const ChunkInfo& c = snap.chunks[i];
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("id", c.id);
-    o.Set("parent", c.parent == kNoChunk ? env.Null() : Napi::Number::New(env, c.parent));
-    o.Set("namespace", c.ns);
-    o.Set("tokens", c.n_tokens);
-    o.Set("computed", c.n_computed);
-    o.Set("refCount", c.ref_count);
-    o.Set("pinCount", c.pin_count);
-    o.Set("lastUse", static_cast<double>(c.last_use));
-    chunks.Set(static_cast<uint32_t>(i), o);
-  }
-  const CacheCounters& k = snap.counters;
-  Napi::Object counters = Napi::Object::New(env);
-  counters.Set("lookups", static_cast<double>(k.lookups));
-  counters.Set("hitTokens", static_cast<double>(k.hit_tokens));
-  counters.Set("missedTokens", static_cast<double>(k.missed_tokens));
-  counters.Set("evictions", static_cast<double>(k.evictions));
-  counters.Set("capacityChunks", static_cast<double>(k.capacity_chunks));
-  counters.Set("usedChunks", static_cast<double>(k.used_chunks));
-  counters.Set("referencedChunks", static_cast<double>(k.referenced_chunks));
-  counters.Set("pinnedChunks", static_cast<double>(k.pinned_chunks));
-  counters.Set("cachedChunks", static_cast<double>(k.cached_chunks));
-  counters.Set("freeChunks", static_cast<double>(k.free_chunks));
-  counters.Set("chunkBytes", static_cast<double>(k.chunk_bytes));
-  counters.Set("bytesInUse", static_cast<double>(k.bytes_in_use));
-  counters.Set("liveSequences", static_cast<double>(k.live_sequences));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("chunks", chunks);
-  out.Set("counters", counters);
-  out.Set("version", static_cast<double>(snap.version));
-  return out;
+  return snapshot_to_js(info.Env(), cache(info.Env()).snapshot());
 }
 
 Napi::Value KvCacheObject::CheckInvariants(const Napi::CallbackInfo& info) {

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "addon/registry.h"
+#include "addon/snapshot_to_js.h"
 #include "common/backend.h"
 #include "common/thread_pool.h"
 #include "runtime/scheduler.h"
@@ -113,28 +114,6 @@ ModelConfig parse_config(Napi::Env env, Napi::Object o) {
     throw Napi::Error::New(env, e.what());
   }
   return cfg;
-}
-
-Napi::Object counters_to_js(Napi::Env env, const CacheCounters& c) {
-  Napi::Object o = Napi::Object::New(env);
-  auto d = [](uint64_t v) { return static_cast<double>(v); };
-  o.Set("lookups", d(c.lookups));
-  o.Set("hitTokens", d(c.hit_tokens));
-  o.Set("missedTokens", d(c.missed_tokens));
-  o.Set("evictions", d(c.evictions));
-  o.Set("capacityChunks", d(c.capacity_chunks));
-  o.Set("usedChunks", d(c.used_chunks));
-  o.Set("referencedChunks", d(c.referenced_chunks));
-  o.Set("pinnedChunks", d(c.pinned_chunks));
-  o.Set("cachedChunks", d(c.cached_chunks));
-  o.Set("freeChunks", d(c.free_chunks));
-  o.Set("chunkBytes", d(c.chunk_bytes));
-  o.Set("bytesInUse", d(c.bytes_in_use));
-  o.Set("bytesPinned", d(c.pinned_chunks * c.chunk_bytes));
-  o.Set("bytesCached", d(c.cached_chunks * c.chunk_bytes));
-  o.Set("bytesFree", d(c.free_chunks * c.chunk_bytes));
-  o.Set("liveSequences", d(c.live_sequences));
-  return o;
 }
 
 Napi::Object event_to_js(Napi::Env env, const RuntimeEvent& e) {
@@ -397,27 +376,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     Napi::Env env = info.Env();
     std::string only;
     if (info.Length() > 0 && info[0].IsString()) only = info[0].As<Napi::String>().Utf8Value();
-    CacheSnapshot snap = sched(env).snapshot();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("version", static_cast<double>(snap.version));
-    out.Set("counters", counters_to_js(env, snap.counters));
-    Napi::Array chunks = Napi::Array::New(env);
-    uint32_t n = 0;
-    for (const ChunkInfo& c : snap.chunks) {
-      if (!only.empty() && c.ns != only) continue;
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("id", c.id);
-      o.Set("parent", c.parent == kNoChunk ? env.Null() : Napi::Value(Napi::Number::New(env, c.parent)));
-      o.Set("namespace", c.ns);
-      o.Set("tokens", c.n_tokens);
-      o.Set("computed", c.n_computed);
-      o.Set("refCount", c.ref_count);
-      o.Set("pinCount", c.pin_count);
-      o.Set("lastUse", static_cast<double>(c.last_use));
-      chunks.Set(n++, o);
-    }
-    out.Set("chunks", chunks);
-    return out;
+    return snapshot_to_js(env, sched(env).snapshot(), only);
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
