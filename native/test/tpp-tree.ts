@@ -2,16 +2,7 @@
 // the engine's format (attention/decode_work_list.h) and a float64 reference.
 
 /** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from './helpers/kv-world';
 
 export function randomFloats(n: number, rand: () => number, scale = 1): Float32Array {
   const out = new Float32Array(n);
