@@ -1,0 +1,33 @@
+'use client';
+// Hit-rate and throughput over time, drawn in the browser from the series the server fetched.
+import { CartesianGrid, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { SeriesPoint } from '@chunkserve/contracts';
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+
+function SeriesChart({ title, points, dataKey, percent }: { title: string; points: SeriesPoint[]; dataKey: keyof SeriesPoint; percent?: boolean }) {
+  return (
+    <figure className="chart" data-testid={`chart-${dataKey}`}>
+      <figcaption>{title}</figcaption>
+      <LineChart width={520} height={220} data={points} margin={{ top: 10, right: 20, bottom: 0, left: 0 }}>
+        <CartesianGrid stroke="#eee" />
+        <XAxis dataKey="t" tickFormatter={time} minTickGap={30} />
+        <YAxis
+          domain={percent ? [0, 1] : [0, 'auto']}
+          tickFormatter={(v: number) => (percent ? `${Math.round(v * 100)}%` : String(Math.round(v)))}
+        />
+        <Tooltip labelFormatter={(label) => time(String(label))} formatter={(v) => (percent ? `${(Number(v) * 100).toFixed(1)}%` : Number(v).toFixed(1))} />
+        <Line type="monotone" dataKey={dataKey} stroke="#1f4f9c" dot={false} isAnimationActive={false} />
+      </LineChart>
+    </figure>
+  );
+}
+
+export function SeriesCharts({ points }: { points: SeriesPoint[] }) {
+  return (
+    <div className="charts">
+      <SeriesChart title="Prefix-cache hit rate (cached / prompt tokens)" points={points} dataKey="hitRate" percent />
+      <SeriesChart title="Throughput (completion tokens/s)" points={points} dataKey="tokensPerSecond" />
+    </div>
+  );
+}

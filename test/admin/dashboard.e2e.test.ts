@@ -1,0 +1,177 @@
+// The admin dashboard in a real browser against the real API: login (wrong and right token), the
+// overview figures, a tenant's prompt in the Prompts and Chunk tree pages, logout, and redirects
+// to /login without a session.
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { spawnAdmin, type AdminProcess } from '../support/admin-process';
+import { spawnApi, waitForStatus, type ApiProcess } from '../support/api-process';
+import { launchBrowser } from '../support/browser';
+import { freePort } from '../support/free-port';
+
+const ADMIN_TOKEN = 'dashboard-e2e-admin-token-0123';
+
+describe('admin dashboard', () => {
+  let api: ApiProcess;
+  let admin: AdminProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let apiUrl: string;
+  let adminUrl: string;
+  const browserRequests: string[] = [];
+
+  /** JSON over fetch to the spawned API. */
+  async function apiCall(token: string, method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /** The overview's figure cards as { label: value }. */
+  async function overviewFigures(): Promise<Record<string, string>> {
+    const cards = page.getByTestId('figures').locator('div');
+    const figures: Record<string, string> = {};
+    for (const card of await cards.all()) figures[await card.locator('dt').innerText()] = await card.locator('dd').innerText();
+    return figures;
+  }
+
+  beforeAll(async () => {
+    const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-dashboard-'));
+    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, ADMIN_TOKEN });
+    apiUrl = `http://127.0.0.1:${port}`;
+    await waitForStatus(`${apiUrl}/readyz`, 200, api);
+    admin = spawnAdmin(adminPort, apiUrl);
+    adminUrl = `http://127.0.0.1:${adminPort}`;
+    await waitForStatus(`${adminUrl}/login`, 200, admin);
+    browser = await launchBrowser();
+    context = await browser.newContext();
+    page = await context.newPage();
+    page.on('request', (req) => browserRequests.push(req.url()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await admin?.stop();
+    await api?.stop();
+  });
+
+  it('redirects dashboard pages to /login without a session', async () => {
+    for (const path of ['/', '/prompts', '/tree', '/tenants']) {
+      const res = await fetch(`${adminUrl}${path}`, { redirect: 'manual' });
+      expect(res.status).toBe(307);
+      expect(new URL(res.headers.get('location')!, adminUrl).pathname).toBe('/login');
+    }
+    // A made-up cookie gets past the proxy, but the API rejects it and the page sends it to /login.
+    const forged = await fetch(`${adminUrl}/prompts`, { redirect: 'manual', headers: { cookie: 'chunkserve_admin=not-the-token' } });
+    expect([303, 307]).toContain(forged.status);
+    expect(new URL(forged.headers.get('location')!, adminUrl).pathname).toBe('/login');
+    await page.goto(`${adminUrl}/tree`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+
+  it('shows an error for a wrong token and sets no session', async () => {
+    await page.goto(`${adminUrl}/login`);
+    await page.getByLabel('Admin token').fill('wrong-token-0123456789');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByTestId('login-error').innerText()).resolves.toBe('The API rejected this token.');
+    expect(await context.cookies()).toEqual([]);
+  });
+
+  it('logs in with the right token into an httpOnly cookie and shows the overview', async () => {
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${adminUrl}/`);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'chunkserve_admin', value: ADMIN_TOKEN, httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain(ADMIN_TOKEN);
+
+    const figures = await overviewFigures();
+    expect(figures).toMatchObject({ Tenants: '0', Prompts: '0', Requests: '0', 'Hit rate': '0.0%', Running: '0', Waiting: '0' });
+    expect(figures['KV free']).toMatch(/^[\d.]+ (KiB|MiB|GiB)$/);
+    await expect(page.getByTestId('model').innerText()).resolves.toBe('chunkserve-demo-random-llama');
+    await expect(page.getByTestId('demo-note').innerText()).resolves.toMatch(/weights are random/);
+    // recharts drew both charts in the browser.
+    await expect(page.locator('[data-testid="chart-hitRate"] svg').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('[data-testid="chart-tokensPerSecond"] svg').count()).resolves.toBeGreaterThan(0);
+  });
+
+  it("shows a tenant's prompt, its requests and its chunks", async () => {
+    const tenant = await apiCall(ADMIN_TOKEN, 'POST', '/admin/tenants', { name: 'initech' });
+    await apiCall(ADMIN_TOKEN, 'POST', '/admin/tenants', { name: 'hooli' });
+    const { key } = await apiCall(ADMIN_TOKEN, 'POST', `/admin/tenants/${tenant.id}/api-keys`);
+    const rules = Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: answer questions about TPS reports briefly, citing rule ${i + 1}.`);
+    const prompt = await apiCall(key, 'POST', '/v1/prompts', { name: 'tps-helper', content: ['You are the assistant of Initech.', ...rules].join(' ') });
+    expect(prompt.chunks).toBeGreaterThan(1);
+    const model = (await apiCall(key, 'GET', '/v1/models')).data[0].id;
+    await apiCall(key, 'POST', '/v1/chat/completions', { model, prompt_id: prompt.id, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+
+    await page.goto(`${adminUrl}/`);
+    expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '1', Requests: '1' });
+
+    await page.getByRole('link', { name: 'Prompts' }).click();
+    await page.waitForURL(`${adminUrl}/prompts`);
+    const row = page.getByTestId('prompts').locator('tbody tr');
+    await expect(row.count()).resolves.toBe(1);
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells.slice(0, 8)).toEqual([
+      'initech',
+      'tps-helper',
+      '1',
+      prompt.tokens.toLocaleString('en-US'),
+      prompt.cachedTokens.toLocaleString('en-US'),
+      String(prompt.chunks),
+      'warm',
+      '1',
+    ]);
+    expect(cells[8]).toMatch(/^\d+\.\d%$/);
+    expect(cells[9]).toMatch(/^\d+\.\d ms$/);
+    // The other tenant has no prompts.
+    await page.getByLabel('Tenant').selectOption({ label: 'hooli' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/\/prompts\?tenant=/);
+    await expect(page.getByText('No prompts registered for this tenant.').count()).resolves.toBe(1);
+
+    await page.goto(`${adminUrl}/tree`);
+    await page.getByLabel('Tenant').selectOption({ label: 'initech' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(`${adminUrl}/tree?tenant=${tenant.id}`);
+    const tree = await apiCall(ADMIN_TOKEN, 'GET', `/admin/stats/tree?tenant=${tenant.id}`);
+    const pinned = tree.chunks.filter((c: { pinned: boolean }) => c.pinned).length;
+    expect(pinned).toBe(prompt.chunks);
+    const items = await page.getByTestId('chunk').evaluateAll((lis) => lis.map((li) => li.firstElementChild!.textContent!));
+    expect(items).toHaveLength(tree.chunks.length);
+    for (const chunk of tree.chunks) {
+      expect(items).toContainEqual(expect.stringMatching(new RegExp(`^#${chunk.id} · ${chunk.tokens} tokens · refs ${chunk.refs}${chunk.pinned ? ' · pinned' : ''} · last use ${chunk.lastUse}`)));
+    }
+    const tokens = tree.chunks.reduce((sum: number, c: { tokens: number }) => sum + c.tokens, 0);
+    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${tree.chunks.length} chunks (${pinned} pinned)`);
+    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${tokens.toLocaleString('en-US')} tokens; chunk size ${tree.chunkSize} tokens`);
+
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForURL(`${adminUrl}/tenants`);
+    const names = await page.getByTestId('tenants').locator('tbody tr td:first-child').allInnerTexts();
+    expect(names.sort()).toEqual(['hooli', 'initech']);
+  });
+
+  it('never lets the browser talk to the API', () => {
+    expect(browserRequests.length).toBeGreaterThan(0);
+    expect(browserRequests.filter((url) => !url.startsWith(adminUrl))).toEqual([]);
+  });
+
+  it('logs out', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${adminUrl}/login`);
+    expect(await context.cookies()).toEqual([]);
+    await page.goto(`${adminUrl}/prompts`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+});
