@@ -111,16 +111,19 @@ describe('admin dashboard', () => {
     const rules = Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: answer questions about TPS reports briefly, citing rule ${i + 1}.`);
     const prompt = await apiCall(key, 'POST', '/v1/prompts', { name: 'tps-helper', content: ['You are the assistant of Initech.', ...rules].join(' ') });
     expect(prompt.chunks).toBeGreaterThan(1);
+    // Shares the first one's leading full chunks, so the tree branches where the two diverge.
+    const rules2 = Array.from({ length: 4 }, (_, i) => `Extra rule ${i + 1}: be kind about staplers.`);
+    await apiCall(key, 'POST', '/v1/prompts', { name: 'tps-helper-kind', content: ['You are the assistant of Initech.', ...rules, ...rules2].join(' ') });
     const model = (await apiCall(key, 'GET', '/v1/models')).data[0].id;
     await apiCall(key, 'POST', '/v1/chat/completions', { model, prompt_id: prompt.id, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
 
     await page.goto(`${adminUrl}/`);
-    expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '1', Requests: '1' });
+    expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '2', Requests: '1' });
 
     await page.getByRole('link', { name: 'Prompts' }).click();
     await page.waitForURL(`${adminUrl}/prompts`);
-    const row = page.getByTestId('prompts').locator('tbody tr');
-    await expect(row.count()).resolves.toBe(1);
+    await expect(page.getByTestId('prompts').locator('tbody tr').count()).resolves.toBe(2);
+    const row = page.getByTestId('prompts').locator('tbody tr', { hasText: 'tps-helper' }).filter({ hasNotText: 'kind' });
     const cells = await row.locator('td').allInnerTexts();
     expect(cells.slice(0, 8)).toEqual([
       'initech',
@@ -145,15 +148,34 @@ describe('admin dashboard', () => {
     await page.getByRole('button', { name: 'Show' }).click();
     await page.waitForURL(`${adminUrl}/tree?tenant=${tenant.id}`);
     const tree = await apiCall(ADMIN_TOKEN, 'GET', `/admin/stats/tree?tenant=${tenant.id}`);
-    const pinned = tree.chunks.filter((c: { pinned: boolean }) => c.pinned).length;
-    expect(pinned).toBe(prompt.chunks);
-    const items = await page.getByTestId('chunk').evaluateAll((lis) => lis.map((li) => li.firstElementChild!.textContent!));
-    expect(items).toHaveLength(tree.chunks.length);
-    for (const chunk of tree.chunks) {
-      expect(items).toContainEqual(expect.stringMatching(new RegExp(`^#${chunk.id} · ${chunk.tokens} tokens · refs ${chunk.refs}${chunk.pinned ? ' · pinned' : ''} · last use ${chunk.lastUse}`)));
+    type Chunk = { id: number; parent: number | null; tokens: number; refs: number; pinned: boolean; lastUse: number };
+    const chunks: Chunk[] = tree.chunks;
+    const pinned = chunks.filter((c) => c.pinned).length;
+    expect(pinned).toBeGreaterThan(prompt.chunks);
+    const byId = new Map(chunks.map((c) => [c.id, c]));
+    const childCount = (id: number) => chunks.filter((c) => c.parent === id).length;
+    expect(chunks.some((c) => childCount(c.id) >= 2)).toBe(true);
+    // Each chunk is indented once per branch point above it.
+    const branchPointsAbove = (c: Chunk) => {
+      let n = 0;
+      for (let p = c.parent; p !== null; p = byId.get(p)!.parent) if (childCount(p) >= 2) n++;
+      return n;
+    };
+    const items = await page.getByTestId('chunk').evaluateAll((lis) =>
+      lis.map((li) => {
+        let depth = 0;
+        for (let el = li.parentElement; el; el = el.parentElement) if (el.dataset.testid === 'branch') depth++;
+        return { text: li.firstElementChild!.textContent!, depth };
+      }),
+    );
+    expect(items).toHaveLength(chunks.length);
+    for (const chunk of chunks) {
+      const item = items.find((it) => it.text.startsWith(`#${chunk.id} `));
+      expect(item?.text).toMatch(new RegExp(`^#${chunk.id} · ${chunk.tokens} tokens · refs ${chunk.refs}${chunk.pinned ? ' · pinned' : ''} · last use ${chunk.lastUse}`));
+      expect(item?.depth).toBe(branchPointsAbove(chunk));
     }
-    const tokens = tree.chunks.reduce((sum: number, c: { tokens: number }) => sum + c.tokens, 0);
-    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${tree.chunks.length} chunks (${pinned} pinned)`);
+    const tokens = chunks.reduce((sum, c) => sum + c.tokens, 0);
+    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${chunks.length} chunks (${pinned} pinned)`);
     await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${tokens.toLocaleString('en-US')} tokens; chunk size ${tree.chunkSize} tokens`);
 
     await page.getByRole('link', { name: 'Tenants' }).click();
