@@ -68,7 +68,10 @@ describe('admin dashboard', () => {
     for (const path of ['/', '/prompts', '/tree', '/tenants']) {
       const res = await fetch(`${adminUrl}${path}`, { redirect: 'manual' });
       expect(res.status).toBe(307);
-      expect(new URL(res.headers.get('location')!, adminUrl).pathname).toBe('/login');
+      const location = new URL(res.headers.get('location')!, adminUrl);
+      expect(location.pathname).toBe('/login');
+      // The proxy (not only the page's own check) redirected, keeping where to return after login.
+      expect(location.searchParams.get('next')).toBe(path);
     }
     // A made-up cookie gets past the proxy, but the API rejects it and the page sends it to /login.
     const forged = await fetch(`${adminUrl}/prompts`, { redirect: 'manual', headers: { cookie: 'chunkserve_admin=not-the-token' } });
@@ -76,6 +79,7 @@ describe('admin dashboard', () => {
     expect(new URL(forged.headers.get('location')!, adminUrl).pathname).toBe('/login');
     await page.goto(`${adminUrl}/tree`);
     expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/tree');
   });
 
   it('shows an error for a wrong token and sets no session', async () => {
@@ -87,8 +91,12 @@ describe('admin dashboard', () => {
   });
 
   it('logs in with the right token into an httpOnly cookie and shows the overview', async () => {
+    await page.goto(`${adminUrl}/login?next=/tenants`);
     await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();
+    // Back to where the proxy sent the operator from.
+    await page.waitForURL(`${adminUrl}/tenants`);
+    await page.getByRole('link', { name: 'Overview' }).click();
     await page.waitForURL(`${adminUrl}/`);
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'chunkserve_admin', value: ADMIN_TOKEN, httpOnly: true, sameSite: 'Strict' });
