@@ -46,7 +46,7 @@ describe('admin dashboard', () => {
   beforeAll(async () => {
     const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-dashboard-'));
-    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, ADMIN_TOKEN });
+    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, ADMIN_TOKEN, STATS_INTERVAL_MS: '200' });
     apiUrl = `http://127.0.0.1:${port}`;
     await waitForStatus(`${apiUrl}/readyz`, 200, api);
     admin = spawnAdmin(adminPort, apiUrl);
@@ -65,7 +65,7 @@ describe('admin dashboard', () => {
   });
 
   it('redirects dashboard pages to /login without a session', async () => {
-    for (const path of ['/', '/prompts', '/tree', '/tenants']) {
+    for (const path of ['/', '/prompts', '/tree', '/tenants', '/live']) {
       const res = await fetch(`${adminUrl}${path}`, { redirect: 'manual' });
       expect(res.status).toBe(307);
       const location = new URL(res.headers.get('location')!, adminUrl);
@@ -110,6 +110,8 @@ describe('admin dashboard', () => {
     // recharts drew both charts in the browser.
     await expect(page.locator('[data-testid="chart-hitRate"] svg').count()).resolves.toBeGreaterThan(0);
     await expect(page.locator('[data-testid="chart-tokensPerSecond"] svg').count()).resolves.toBeGreaterThan(0);
+    // The live panel polls the dashboard's /live route, which relays the API's engine samples.
+    await page.getByTestId('live-samples').filter({ hasText: /^[1-9]\d* samples$/ }).waitFor();
   });
 
   it("shows a tenant's prompt, its requests and its chunks", async () => {
@@ -127,6 +129,13 @@ describe('admin dashboard', () => {
 
     await page.goto(`${adminUrl}/`);
     expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '2', Requests: '1' });
+    // The hit-rate series marks buckets with requests: initech's one request, none for hooli.
+    const hitRateDots = () => page.locator('[data-testid="chart-hitRate"] .recharts-line-dots circle').count();
+    await expect(hitRateDots()).resolves.toBe(1);
+    await page.getByLabel('Tenant').selectOption({ label: 'hooli' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/\/\?tenant=/);
+    await expect(hitRateDots()).resolves.toBe(0);
 
     await page.getByRole('link', { name: 'Prompts' }).click();
     await page.waitForURL(`${adminUrl}/prompts`);

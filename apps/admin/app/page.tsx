@@ -1,5 +1,7 @@
+import { LivePanel } from '../components/live-panel';
 import { SeriesCharts } from '../components/series-charts';
-import { fetchModelId, fetchPlatformStats, fetchSeries } from '../lib/api';
+import { TenantFilter, knownTenant } from '../components/tenant-filter';
+import { fetchModelId, fetchPlatformStats, fetchSeries, fetchTenants } from '../lib/api';
 import { formatBytes, formatCount, formatPercent } from '../lib/format';
 
 export const metadata = { title: 'Overview · ChunkServe admin' };
@@ -10,12 +12,10 @@ const SERIES_BUCKET_SECONDS = 60;
 /** The demo model (scripts that run without MODEL_PATH) has random weights: its text is noise. */
 const isDemoModel = (model: string | null) => model !== null && model.includes('demo');
 
-export default async function OverviewPage() {
-  const [stats, series, model] = await Promise.all([
-    fetchPlatformStats(),
-    fetchSeries(SERIES_MINUTES, SERIES_BUCKET_SECONDS),
-    fetchModelId(),
-  ]);
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ tenant?: string }> }) {
+  const [stats, tenants, model] = await Promise.all([fetchPlatformStats(), fetchTenants(), fetchModelId()]);
+  const tenant = knownTenant(tenants, (await searchParams).tenant);
+  const series = await fetchSeries(SERIES_MINUTES, SERIES_BUCKET_SECONDS, tenant);
   const { engine } = stats;
   const figures: [string, string][] = [
     ['Tenants', formatCount(stats.tenants)],
@@ -55,7 +55,10 @@ export default async function OverviewPage() {
           </div>
         ))}
       </dl>
+      <h2>Live</h2>
+      <LivePanel />
       <h2>Last {SERIES_MINUTES} minutes</h2>
+      <TenantFilter tenants={tenants} selected={tenant} />
       <SeriesCharts points={series} />
     </section>
   );

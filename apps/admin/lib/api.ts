@@ -2,7 +2,7 @@
 // from the session cookie and never reaches the browser.
 import 'server-only';
 import { redirect } from 'next/navigation';
-import type { CacheTree, PlatformStats, PromptStats, SeriesPoint, TenantInfo } from '@chunkserve/contracts';
+import type { CacheTree, LiveStats, PlatformStats, PromptStats, SeriesPoint, TenantInfo } from '@chunkserve/contracts';
 
 import { sessionToken } from './session';
 
@@ -64,3 +64,5 @@ export const fetchPromptStats = (tenant?: string) => adminGet<PromptStats[]>('/a
 export const fetchCacheTree = (tenant?: string) => adminGet<CacheTree>('/admin/stats/tree', { tenant });
 
 export const fetchTenants = () => adminGet<TenantInfo[]>('/admin/tenants');
+
+export const fetchLiveStats = () => adminGet<LiveStats[]>('/admin/stats/live');
