@@ -52,7 +52,7 @@ export function LivePanel() {
       <LineChart width={520} height={220} data={data} margin={{ top: 10, right: 20, bottom: 0, left: 0 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis dataKey="t" tickFormatter={time} minTickGap={40} />
-        <YAxis yAxisId="rate" domain={[0, 'auto']} />
+        <YAxis yAxisId="rate" width={56} domain={[0, 'auto']} />
         <YAxis yAxisId="seqs" orientation="right" allowDecimals={false} domain={[0, 'auto']} />
         <Legend />
         <Line yAxisId="rate" name="tokens/s" dataKey="tokensPerSecond" stroke="#1f4f9c" dot={false} isAnimationActive={false} />

@@ -22,7 +22,7 @@ function SeriesChart({ title, points, dataKey, percent }: { title: string; point
       <LineChart width={520} height={220} data={points} margin={{ top: 10, right: 20, bottom: 0, left: 0 }}>
         <CartesianGrid stroke="#eee" />
         <XAxis dataKey="t" tickFormatter={time} minTickGap={30} />
-        <YAxis domain={percent ? [0, 1] : [0, 'auto']} tickFormatter={(v: number) => (percent ? `${Math.round(v * 100)}%` : rate(v))} />
+        <YAxis width={56} domain={percent ? [0, 1] : [0, 'auto']} tickFormatter={(v: number) => (percent ? `${Math.round(v * 100)}%` : rate(v))} />
         <Tooltip labelFormatter={(label) => time(String(label))} formatter={(v) => (percent ? `${(Number(v) * 100).toFixed(1)}%` : rate(Number(v)))} />
         {/* Hit rate has gaps (buckets without requests): dots keep a lone bucket visible. */}
         <Line type="monotone" dataKey={dataKey} stroke="#1f4f9c" dot={percent ? { r: 2 } : false} isAnimationActive={false} />
