@@ -1,6 +1,6 @@
 // The operator's session: the admin token in an httpOnly cookie, read on the server only.
 import 'server-only';
-import { cookies } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 
 import { SESSION_COOKIE } from './session-cookie';
 
@@ -10,11 +10,13 @@ export async function sessionToken(): Promise<string | null> {
 }
 
 export async function startSession(token: string): Promise<void> {
+  // Secure when the operator reached us over HTTPS (a TLS proxy in front): a Secure cookie would
+  // never come back over plain HTTP, as on localhost and in the tests.
+  const https = (await headers()).get('x-forwarded-proto') === 'https';
   (await cookies()).set(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',
-    // Secure only behind HTTPS: a plain-HTTP deployment (and the tests) could not log in otherwise.
-    secure: process.env.NODE_ENV === 'production' && process.env.ADMIN_COOKIE_SECURE === 'true',
+    secure: https,
     path: '/',
     maxAge: 60 * 60 * 12,
   });
