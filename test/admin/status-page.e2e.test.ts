@@ -1,4 +1,5 @@
-// The admin UI in a real browser: its server side reaches the API and shows the platform status.
+// The admin UI in a real browser: its public status page (no login) reaches the API and shows the
+// platform status.
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -21,7 +22,7 @@ describe('admin UI status page', () => {
     api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir });
     await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, api);
     admin = spawnAdmin(adminPort, `http://127.0.0.1:${port}`);
-    adminUrl = `http://127.0.0.1:${adminPort}/`;
+    adminUrl = `http://127.0.0.1:${adminPort}/status`;
     await waitForStatus(adminUrl, 200, admin);
     browser = await launchBrowser();
   });

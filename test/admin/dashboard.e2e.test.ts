@@ -1,0 +1,216 @@
+// The admin dashboard in a real browser against the real API: login (wrong and right token), the
+// overview figures, a tenant's prompt in the Prompts and Chunk tree pages, logout, and redirects
+// to /login without a session.
+import { mkdtempSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+import { spawnAdmin, type AdminProcess } from '../support/admin-process';
+import { spawnApi, waitForStatus, type ApiProcess } from '../support/api-process';
+import { launchBrowser } from '../support/browser';
+import { freePort } from '../support/free-port';
+
+const ADMIN_TOKEN = 'dashboard-e2e-admin-token-0123';
+
+describe('admin dashboard', () => {
+  let api: ApiProcess;
+  let admin: AdminProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let apiUrl: string;
+  let adminUrl: string;
+  const browserRequests: string[] = [];
+
+  /** JSON over fetch to the spawned API. */
+  async function apiCall(token: string, method: string, path: string, body?: unknown): Promise<any> {
+    const res = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  /** The overview's figure cards as { label: value }. */
+  async function overviewFigures(): Promise<Record<string, string>> {
+    const cards = page.getByTestId('figures').locator('div');
+    const figures: Record<string, string> = {};
+    for (const card of await cards.all()) figures[await card.locator('dt').innerText()] = await card.locator('dd').innerText();
+    return figures;
+  }
+
+  beforeAll(async () => {
+    const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-dashboard-'));
+    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, ADMIN_TOKEN, STATS_INTERVAL_MS: '200' });
+    apiUrl = `http://127.0.0.1:${port}`;
+    await waitForStatus(`${apiUrl}/readyz`, 200, api);
+    admin = spawnAdmin(adminPort, apiUrl);
+    adminUrl = `http://127.0.0.1:${adminPort}`;
+    await waitForStatus(`${adminUrl}/login`, 200, admin);
+    browser = await launchBrowser();
+    context = await browser.newContext();
+    page = await context.newPage();
+    page.on('request', (req) => browserRequests.push(req.url()));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await admin?.stop();
+    await api?.stop();
+  });
+
+  it('redirects dashboard pages to /login without a session', async () => {
+    for (const path of ['/', '/prompts', '/tree', '/tenants', '/live']) {
+      const res = await fetch(`${adminUrl}${path}`, { redirect: 'manual' });
+      expect(res.status).toBe(307);
+      const location = new URL(res.headers.get('location')!, adminUrl);
+      expect(location.pathname).toBe('/login');
+      // The proxy (not only the page's own check) redirected, keeping where to return after login.
+      expect(location.searchParams.get('next')).toBe(path);
+    }
+    // A made-up cookie gets past the proxy, but the API rejects it and the page sends it to /login.
+    const forged = await fetch(`${adminUrl}/prompts`, { redirect: 'manual', headers: { cookie: 'chunkserve_admin=not-the-token' } });
+    expect([303, 307]).toContain(forged.status);
+    expect(new URL(forged.headers.get('location')!, adminUrl).pathname).toBe('/login');
+    await page.goto(`${adminUrl}/tree`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    expect(new URL(page.url()).searchParams.get('next')).toBe('/tree');
+  });
+
+  it('shows an error for a wrong token and sets no session', async () => {
+    await page.goto(`${adminUrl}/login`);
+    await page.getByLabel('Admin token').fill('wrong-token-0123456789');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await expect(page.getByTestId('login-error').innerText()).resolves.toBe('The API rejected this token.');
+    expect(await context.cookies()).toEqual([]);
+  });
+
+  it('logs in with the right token into an httpOnly cookie and shows the overview', async () => {
+    await page.goto(`${adminUrl}/login?next=/tenants`);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    // Back to where the proxy sent the operator from.
+    await page.waitForURL(`${adminUrl}/tenants`);
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.waitForURL(`${adminUrl}/`);
+    const [cookie] = await context.cookies();
+    expect(cookie).toMatchObject({ name: 'chunkserve_admin', value: ADMIN_TOKEN, httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain(ADMIN_TOKEN);
+
+    const figures = await overviewFigures();
+    expect(figures).toMatchObject({ Tenants: '0', Prompts: '0', Requests: '0', 'Hit rate': '0.0%', Running: '0', Waiting: '0' });
+    expect(figures['KV free']).toMatch(/^[\d.]+ (KiB|MiB|GiB)$/);
+    await expect(page.getByTestId('model').innerText()).resolves.toBe('chunkserve-demo-random-llama');
+    await expect(page.getByTestId('demo-note').innerText()).resolves.toMatch(/weights are random/);
+    // recharts drew both charts in the browser.
+    await expect(page.locator('[data-testid="chart-hitRate"] svg').count()).resolves.toBeGreaterThan(0);
+    await expect(page.locator('[data-testid="chart-tokensPerSecond"] svg').count()).resolves.toBeGreaterThan(0);
+    // The live panel polls the dashboard's /live route, which relays the API's engine samples.
+    await page.getByTestId('live-samples').filter({ hasText: /^[1-9]\d* samples$/ }).waitFor();
+  });
+
+  it("shows a tenant's prompt, its requests and its chunks", async () => {
+    const tenant = await apiCall(ADMIN_TOKEN, 'POST', '/admin/tenants', { name: 'initech' });
+    await apiCall(ADMIN_TOKEN, 'POST', '/admin/tenants', { name: 'hooli' });
+    const { key } = await apiCall(ADMIN_TOKEN, 'POST', `/admin/tenants/${tenant.id}/api-keys`);
+    const rules = Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: answer questions about TPS reports briefly, citing rule ${i + 1}.`);
+    const prompt = await apiCall(key, 'POST', '/v1/prompts', { name: 'tps-helper', content: ['You are the assistant of Initech.', ...rules].join(' ') });
+    expect(prompt.chunks).toBeGreaterThan(1);
+    // Shares the first one's leading full chunks, so the tree branches where the two diverge.
+    const rules2 = Array.from({ length: 4 }, (_, i) => `Extra rule ${i + 1}: be kind about staplers.`);
+    await apiCall(key, 'POST', '/v1/prompts', { name: 'tps-helper-kind', content: ['You are the assistant of Initech.', ...rules, ...rules2].join(' ') });
+    const model = (await apiCall(key, 'GET', '/v1/models')).data[0].id;
+    await apiCall(key, 'POST', '/v1/chat/completions', { model, prompt_id: prompt.id, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
+
+    await page.goto(`${adminUrl}/`);
+    expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '2', Requests: '1' });
+    // The hit-rate series marks buckets with requests: initech's one request, none for hooli.
+    const hitRateDots = () => page.locator('[data-testid="chart-hitRate"] .recharts-line-dots circle').count();
+    await expect(hitRateDots()).resolves.toBe(1);
+    await page.getByLabel('Tenant').selectOption({ label: 'hooli' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/\/\?tenant=/);
+    await expect(hitRateDots()).resolves.toBe(0);
+
+    await page.getByRole('link', { name: 'Prompts' }).click();
+    await page.waitForURL(`${adminUrl}/prompts`);
+    await expect(page.getByTestId('prompts').locator('tbody tr').count()).resolves.toBe(2);
+    const row = page.getByTestId('prompts').locator('tbody tr', { hasText: 'tps-helper' }).filter({ hasNotText: 'kind' });
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells.slice(0, 8)).toEqual([
+      'initech',
+      'tps-helper',
+      '1',
+      prompt.tokens.toLocaleString('en-US'),
+      prompt.cachedTokens.toLocaleString('en-US'),
+      String(prompt.chunks),
+      'warm',
+      '1',
+    ]);
+    expect(cells[8]).toMatch(/^\d+\.\d%$/);
+    expect(cells[9]).toMatch(/^\d+\.\d ms$/);
+    // The other tenant has no prompts.
+    await page.getByLabel('Tenant').selectOption({ label: 'hooli' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/\/prompts\?tenant=/);
+    await expect(page.getByText('No prompts registered for this tenant.').count()).resolves.toBe(1);
+
+    await page.goto(`${adminUrl}/tree`);
+    await page.getByLabel('Tenant').selectOption({ label: 'initech' });
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(`${adminUrl}/tree?tenant=${tenant.id}`);
+    const tree = await apiCall(ADMIN_TOKEN, 'GET', `/admin/stats/tree?tenant=${tenant.id}`);
+    type Chunk = { id: number; parent: number | null; tokens: number; refs: number; pinned: boolean; lastUse: number };
+    const chunks: Chunk[] = tree.chunks;
+    const pinned = chunks.filter((c) => c.pinned).length;
+    expect(pinned).toBeGreaterThan(prompt.chunks);
+    const byId = new Map(chunks.map((c) => [c.id, c]));
+    const childCount = (id: number) => chunks.filter((c) => c.parent === id).length;
+    expect(chunks.some((c) => childCount(c.id) >= 2)).toBe(true);
+    // Each chunk is indented once per branch point above it.
+    const branchPointsAbove = (c: Chunk) => {
+      let n = 0;
+      for (let p = c.parent; p !== null; p = byId.get(p)!.parent) if (childCount(p) >= 2) n++;
+      return n;
+    };
+    const items = await page.getByTestId('chunk').evaluateAll((lis) =>
+      lis.map((li) => {
+        let depth = 0;
+        for (let el = li.parentElement; el; el = el.parentElement) if (el.dataset.testid === 'branch') depth++;
+        return { text: li.firstElementChild!.textContent!, depth };
+      }),
+    );
+    expect(items).toHaveLength(chunks.length);
+    for (const chunk of chunks) {
+      const item = items.find((it) => it.text.startsWith(`#${chunk.id} `));
+      expect(item?.text).toMatch(new RegExp(`^#${chunk.id} · ${chunk.tokens} tokens · refs ${chunk.refs}${chunk.pinned ? ' · pinned' : ''} · last use ${chunk.lastUse}`));
+      expect(item?.depth).toBe(branchPointsAbove(chunk));
+    }
+    const tokens = chunks.reduce((sum, c) => sum + c.tokens, 0);
+    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${chunks.length} chunks (${pinned} pinned)`);
+    await expect(page.getByTestId('tree-totals').innerText()).resolves.toContain(`${tokens.toLocaleString('en-US')} tokens; chunk size ${tree.chunkSize} tokens`);
+
+    await page.getByRole('link', { name: 'Tenants' }).click();
+    await page.waitForURL(`${adminUrl}/tenants`);
+    const names = await page.getByTestId('tenants').locator('tbody tr td:first-child').allInnerTexts();
+    expect(names.sort()).toEqual(['hooli', 'initech']);
+  });
+
+  it('never lets the browser talk to the API', () => {
+    expect(browserRequests.length).toBeGreaterThan(0);
+    expect(browserRequests.filter((url) => !url.startsWith(adminUrl))).toEqual([]);
+  });
+
+  it('logs out', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${adminUrl}/login`);
+    expect(await context.cookies()).toEqual([]);
+    await page.goto(`${adminUrl}/prompts`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+  });
+});
