@@ -80,22 +80,39 @@ Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Arguments shared by prefillAttention and referencePrefill: (seq, layer, pos0, q, nHeads); the
+// sequence id is parsed by the caller (it needs the object's cache).
+struct PrefillArgs {
+  SeqId seq;
+  int layer;
+  int32_t pos0;
+  Napi::Float32Array q;  // [n_q, n_heads, head_dim]
+  int n_heads;
+  int32_t n_q;
+};
+
+static PrefillArgs prefill_args(const Napi::CallbackInfo& info, SeqId seq, const KvCacheConfig& c, const char* name) {
+  Napi::Env env = info.Env();
+  PrefillArgs a;
+  a.seq = seq;
+  a.layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
+  a.pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
+  a.q = to_f32(env, arg(info, 3), "q");
+  a.n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
+  const size_t row = static_cast<size_t>(a.n_heads) * c.head_dim;
+  if (a.q.ElementLength() % row != 0)
+    throw Napi::RangeError::New(env, std::string(name) + ": q length is not a multiple of nHeads * headDim = " + std::to_string(row));
+  a.n_q = static_cast<int32_t>(a.q.ElementLength() / row);
+  return a;
+}
+
 // prefillAttention(seq, layer, pos0, q, nHeads) -> out [n_q, n_heads, head_dim]
 Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const SeqId seq = seq_arg(info, 0);
-  const KvCacheConfig& c = cache(info.Env()).config();
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
-  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
-  Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
-  const int n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
-  const size_t row = static_cast<size_t>(n_heads) * c.head_dim;
-  if (q.ElementLength() % row != 0)
-    throw Napi::RangeError::New(env, "prefillAttention: q length is not a multiple of nHeads * headDim = " + std::to_string(row));
-  const int32_t n_q = static_cast<int32_t>(q.ElementLength() / row);
-  Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
+  const PrefillArgs a = prefill_args(info, seq_arg(info, 0), cache(env).config(), "prefillAttention");
+  Napi::Float32Array out = Napi::Float32Array::New(env, a.q.ElementLength());
   guarded(env, [&] {
-    prefill_attention(cache(info.Env()), seq, layer, pos0, n_q, n_heads, q.Data(), out.Data());
+    prefill_attention(cache(env), a.seq, a.layer, a.pos0, a.n_q, a.n_heads, a.q.Data(), out.Data());
     return 0;
   });
   return out;
@@ -119,19 +136,10 @@ Napi::Value KvCacheObject::ReferenceDecode(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::ReferencePrefill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const SeqId seq = seq_arg(info, 0);
-  const KvCacheConfig& c = cache(info.Env()).config();
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
-  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
-  Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
-  const int n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
-  const size_t row = static_cast<size_t>(n_heads) * c.head_dim;
-  if (q.ElementLength() % row != 0)
-    throw Napi::RangeError::New(env, "referencePrefill: q length is not a multiple of nHeads * headDim = " + std::to_string(row));
-  Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
+  const PrefillArgs a = prefill_args(info, seq_arg(info, 0), cache(env).config(), "referencePrefill");
+  Napi::Float64Array out = Napi::Float64Array::New(env, a.q.ElementLength());
   guarded(env, [&] {
-    reference_prefill_attention(cache(info.Env()), seq, layer, pos0, static_cast<int32_t>(q.ElementLength() / row), n_heads, q.Data(),
-                                out.Data());
+    reference_prefill_attention(cache(env), a.seq, a.layer, a.pos0, a.n_q, a.n_heads, a.q.Data(), out.Data());
     return 0;
   });
   return out;
