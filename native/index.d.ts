@@ -213,18 +213,7 @@ export interface TppCaseSpec {
   /** [nChunks][nLayers][2][nKvHeads][chunkSize][headDim] fp32 values, stored as dtype. */
   pool: Float32Array;
   /** decode: the work list (attention/decode_work_list.h), DFS order. */
-  work?: {
-    dfsRow: Int32Array;
-    sharedChunk: Int32Array;
-    sharedBegin: Int32Array;
-    sharedEnd: Int32Array;
-    sharedPartialOffset: Int32Array;
-    seqChunkOffset: Int32Array;
-    seqChunks: Int32Array;
-    seqChunkIndex: Int32Array;
-    seqPartialOffset: Int32Array;
-    seqPartials: Int32Array;
-  };
+  work?: DecodeWorkListArrays;
   /** decode: per step, lengths (DFS order, after the append), q [n, nHeads, headDim], k/v [n, nKvHeads, headDim] to append. */
   steps?: Array<{ seqLen: Int32Array; q: Float32Array; k?: Float32Array; v?: Float32Array }>;
   /** decode: phase-1 blocks that fill the GPU (sets the chunks per piece). */
@@ -290,3 +279,17 @@ export function cudaKernelBench(spec?: {
   /** max |tpp - baseline| over the outputs (same data in both pools). */
   maxAbsDiff: number | null;
 };
+
+/** The decode work list (attention/decode_work_list.h) as typed arrays, sequences in DFS order. */
+export interface DecodeWorkListArrays {
+  dfsRow: Int32Array;
+  sharedChunk: Int32Array;
+  sharedBegin: Int32Array;
+  sharedEnd: Int32Array;
+  sharedPartialOffset: Int32Array;
+  seqChunkOffset: Int32Array;
+  seqChunks: Int32Array;
+  seqChunkIndex: Int32Array;
+  seqPartialOffset: Int32Array;
+  seqPartials: Int32Array;
+}

@@ -7,7 +7,7 @@
 // Executor "host" (the device plan through the host emulation) runs everywhere; "cuda" is
 // skipped, with a message, where no CUDA device is usable.
 import { KvCacheConfig } from '../index';
-import { KvWorld, mulberry32, randomQ, relErr } from './helpers/kv-world';
+import { KvWorld, mulberry32, randomQ, randomPrompts, randomTokens, relErr } from './helpers/kv-world';
 
 const native = require('..');
 
@@ -27,22 +27,6 @@ const TOL_STORED: Record<Dtype, number> = { fp16: 2e-3, bf16: 1.5e-2 };
 
 function config(over: Partial<Cfg>): Cfg {
   return { nLayers: 2, nKvHeads: 2, headDim: 64, chunkSize: 16, dtype: 'fp16', poolBytes: 64 << 20, ...over };
-}
-
-function randomTokens(rnd: () => number, n: number, vocab = 50): number[] {
-  return Array.from({ length: n }, () => Math.floor(rnd() * vocab));
-}
-
-function randomPrompts(rnd: () => number, nSeqs: number, c: number): number[][] {
-  const bases = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomTokens(rnd, Math.floor(rnd() * 5 * c)));
-  return Array.from({ length: nSeqs }, () => {
-    const base = bases[Math.floor(rnd() * bases.length)];
-    const r = rnd();
-    const cut = r < 0.4 ? base.length : r < 0.5 ? 0 : Math.floor(rnd() * (base.length + 1));
-    const suffix = rnd() < 0.3 ? [] : randomTokens(rnd, Math.floor(rnd() * 2 * c), 1000);
-    const p = [...base.slice(0, cut), ...suffix];
-    return p.length > 0 ? p : [1];
-  });
 }
 
 describe.each(['host', 'cuda'])('engine attention scenarios on the CUDA backend, executor %s', (executor) => {

@@ -3,7 +3,7 @@
 // boundaries, one sequence, one token, empty tails, sequences added / removed / forked between
 // steps, a tiny pool under eviction, namespaces that must not share.
 import { KvCacheConfig } from '../index';
-import { KvWorld, mulberry32, randomQ, relErr, tolerance } from './helpers/kv-world';
+import { KvWorld, mulberry32, randomQ, randomPrompts, randomTokens, relErr, tolerance } from './helpers/kv-world';
 
 type Cfg = Required<KvCacheConfig>;
 
@@ -25,24 +25,6 @@ function checkDecode(w: KvWorld, seqs: number[], nHeads: number, rnd: () => numb
     expect(res[method].vsOriginal).toBeLessThan(tolerance(w.cfg.dtype));
   }
   return res;
-}
-
-function randomTokens(rnd: () => number, n: number, vocab = 50): number[] {
-  return Array.from({ length: n }, () => Math.floor(rnd() * vocab));
-}
-
-// A random sharing structure: a few base prompts; each sequence takes a random prefix of one
-// (sometimes all of it, sometimes none) plus a random suffix (sometimes empty).
-function randomPrompts(rnd: () => number, nSeqs: number, c: number): number[][] {
-  const bases = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomTokens(rnd, Math.floor(rnd() * 5 * c)));
-  return Array.from({ length: nSeqs }, () => {
-    const base = bases[Math.floor(rnd() * bases.length)];
-    const r = rnd();
-    const cut = r < 0.4 ? base.length : r < 0.5 ? 0 : Math.floor(rnd() * (base.length + 1));
-    const suffix = rnd() < 0.3 ? [] : randomTokens(rnd, Math.floor(rnd() * 2 * c), 1000);
-    const p = [...base.slice(0, cut), ...suffix];
-    return p.length > 0 ? p : [1];
-  });
 }
 
 describe('decode attention (TPP and baseline) vs float64 references', () => {

@@ -1,5 +1,6 @@
 // Test fixture for the CUDA TPP tests: random prefix trees of chunks, the decode work list in
 // the engine's format (attention/decode_work_list.h) and a float64 reference.
+import type { DecodeWorkListArrays } from '../index';
 
 /** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
 export { mulberry32 as rng } from './helpers/kv-world';
@@ -75,18 +76,7 @@ export function sharedPrefixBatch(nSeqs: number, chunkSize: number, shared: numb
   return { nChunks: nShared + nSeqs * ownChunks, paths, lens };
 }
 
-export interface WorkList {
-  dfsRow: Int32Array;
-  sharedChunk: Int32Array;
-  sharedBegin: Int32Array;
-  sharedEnd: Int32Array;
-  sharedPartialOffset: Int32Array;
-  seqChunkOffset: Int32Array;
-  seqChunks: Int32Array;
-  seqChunkIndex: Int32Array;
-  seqPartialOffset: Int32Array;
-  seqPartials: Int32Array;
-}
+export type WorkList = DecodeWorkListArrays;
 
 function comparePaths(a: number[], b: number[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];

@@ -173,3 +173,21 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 export function tolerance(dtype: string): number {
   return dtype === 'fp32' ? 1e-5 : dtype === 'fp16' ? 2e-3 : 1e-2; // bf16 has 8 mantissa bits
 }
+
+export function randomTokens(rnd: () => number, n: number, vocab = 50): number[] {
+  return Array.from({ length: n }, () => Math.floor(rnd() * vocab));
+}
+
+// A random sharing structure: a few base prompts; each sequence takes a random prefix of one
+// (sometimes all of it, sometimes none) plus a random suffix (sometimes empty).
+export function randomPrompts(rnd: () => number, nSeqs: number, c: number): number[][] {
+  const bases = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => randomTokens(rnd, Math.floor(rnd() * 5 * c)));
+  return Array.from({ length: nSeqs }, () => {
+    const base = bases[Math.floor(rnd() * bases.length)];
+    const r = rnd();
+    const cut = r < 0.4 ? base.length : r < 0.5 ? 0 : Math.floor(rnd() * (base.length + 1));
+    const suffix = rnd() < 0.3 ? [] : randomTokens(rnd, Math.floor(rnd() * 2 * c), 1000);
+    const p = [...base.slice(0, cut), ...suffix];
+    return p.length > 0 ? p : [1];
+  });
+}
