@@ -2,13 +2,14 @@
 # One GPU run for the CUDA backend, in one call of under ~8 minutes, from the repository root:
 #   bash native/bench/gpu-check.sh            (OUT=/some/dir to keep the outputs, default $OUT or /tmp/gpu-check)
 # 1. GPU facts (nvidia-smi).
-# 2. Builds native/bench/cuda_check (no Node needed) for this GPU's compute capability.
+# 2. Builds chunkserve_core, chunkserve_cuda, the C++ tests and chunkserve_gpu_check (native/bench/
+#    cuda_check.cu) with cmake for this GPU's compute capability (no Node needed); runs ctest.
 # 3. Correctness: cuda_check check (KvCache over device memory, prefill + decode steps, TPP and
 #    baseline, vs float64 references; also vs the host emulation of the same plan).
 # 4. Where Node and node_modules exist: builds the addon and runs `npm run test:gpu` (jest).
 # 5. Benchmark: cuda_check bench over native/bench/kernel-cuda-rows.json, then PyTorch flash SDPA
 #    (sdpa_flash.py) on the same rows.
-# Prints a short table last. Outputs under $OUT: gpu.txt, build.log, check.jsonl, jest.txt, raw.jsonl,
+# Prints a short table last. Outputs under $OUT: gpu.txt, build.log, ctest.txt, check.jsonl, jest.txt, raw.jsonl,
 # sdpa.jsonl. Afterwards, on any machine with Node:
 #   node native/bench/bench-kernel-cuda.js --from-raw OUT/raw.jsonl --sdpa OUT/sdpa.jsonl
 # writes the JSON lines and the markdown table for docs/benchmarks.md.
@@ -26,24 +27,21 @@ nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version,clocks.max.s
 cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
 nvcc --version | tail -1 | tee -a "$OUT/gpu.txt"
 
-step "build cuda_check for sm_${cap}"
+step "build the core, CUDA libraries and drivers with cmake for sm_${cap} (no Node)"
 BUILD=$(mktemp -d)
-SRCS="native/bench/cuda_check.cu native/src/cuda/cuda_tpp.cu native/src/cuda/tpp_kernels_f16.cu native/src/cuda/tpp_kernels_bf16.cu
-      native/src/cuda/tpp_bench.cu native/src/cuda/tpp_device_plan.cc native/src/cuda/tpp_host_exec.cc
-      native/src/cache/kv_cache.cc native/src/cache/chunk_tree.cc native/src/cache/chunk_storage.cc
-      native/src/attention/decode_work_list.cc native/src/common/dtype.cc"
-FLAGS="-std=c++17 -O3 --use_fast_math --expt-relaxed-constexpr -lineinfo -DCHUNKSERVE_WITH_CUDA=1 -Inative/src
-       -gencode arch=compute_${cap},code=sm_${cap} -Xptxas -v"
-FLAGS=$(echo $FLAGS)  # one line: it is spliced into a sh -c command below
-# one object per source, in parallel
-if ! printf '%s\n' $SRCS | xargs -P 16 -I{} sh -c 'nvcc '"$FLAGS"' -c {} -o '"$BUILD"'/$(basename {}).o' >"$OUT/build.log" 2>&1 \
-   || ! nvcc -o "$BUILD/cuda_check" "$BUILD"/*.o >>"$OUT/build.log" 2>&1; then
+GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
+if ! cmake -S native -B "$BUILD" $GEN -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cap}" -DCMAKE_CUDA_FLAGS="-Xptxas -v" >"$OUT/build.log" 2>&1 \
+   || ! cmake --build "$BUILD" -j 16 >>"$OUT/build.log" 2>&1; then
   echo "BUILD FAILED"; tail -40 "$OUT/build.log"; exit 1
 fi
 grep -E "registers|spill" "$OUT/build.log" | sort | uniq -c | head -20
+step "C++ tests of the core (ctest)"
+ctest --test-dir "$BUILD" --output-on-failure 2>&1 | tail -5 | tee "$OUT/ctest.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "CTEST FAILED"; status=1; }
+CHECK_BIN="$BUILD/chunkserve_gpu_check"
 
 step "correctness (cuda_check check)"
-timeout 180 "$BUILD/cuda_check" check | tee "$OUT/check.jsonl" | grep -E '"FAIL"|check_summary'
+timeout 180 "$CHECK_BIN" check | tee "$OUT/check.jsonl" | grep -E '"FAIL"|check_summary'
 [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "CORRECTNESS FAILED"; status=1; }
 
 if command -v node >/dev/null && [ -e node_modules/cmake-js ]; then
@@ -56,7 +54,7 @@ fi
 
 ROWS=$(python3 -c "import json;print(json.dumps(json.load(open('native/bench/kernel-cuda-rows.json'))['$ROWSET']))")
 step "benchmark (cuda_check bench)"
-timeout 120 "$BUILD/cuda_check" bench "$ROWS" >"$OUT/raw.jsonl" || { echo "BENCH FAILED"; status=1; }
+timeout 120 "$CHECK_BIN" bench "$ROWS" >"$OUT/raw.jsonl" || { echo "BENCH FAILED"; status=1; }
 
 step "PyTorch flash SDPA"
 timeout 100 python3 native/bench/sdpa_flash.py --rows "$ROWS" >"$OUT/sdpa.jsonl" 2>"$OUT/sdpa.err" || { echo "SDPA FAILED"; tail -5 "$OUT/sdpa.err"; status=1; }
