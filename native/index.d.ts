@@ -16,8 +16,11 @@ export interface BackendInfo {
   threads: number;
 }
 
-/** Reports the backend; throws if ENGINE_DEVICE (or the argument) asks for cuda where there is none. */
-export function backendInfo(device?: 'auto' | 'cpu' | 'cuda'): BackendInfo;
+/** Where the engine computes: ENGINE_DEVICE. */
+export type Device = 'auto' | 'cpu' | 'cuda';
+
+/** Reports the backend the device would get (default 'auto'); throws if it asks for cuda where there is none. */
+export function backendInfo(device?: Device): BackendInfo;
 
 export interface MemoryBandwidth {
   bytes: number;
@@ -56,7 +59,7 @@ export interface InsertResult {
   copiedTokens: number;
 }
 
-export interface ChunkSnapshot {
+export interface CacheChunk {
   id: number;
   parent: number | null;
   namespace: string;
@@ -89,7 +92,7 @@ export interface CacheCounters {
 
 export interface CacheSnapshot {
   /** Every used chunk, parents before children. */
-  chunks: ChunkSnapshot[];
+  chunks: CacheChunk[];
   counters: CacheCounters;
   version: number;
 }
@@ -168,6 +171,158 @@ export class KvCache {
   /** float64 reference of prefillAttention. */
   referencePrefill(seq: number, layer: number, pos0: number, q: Float32Array, nHeads: number): Float64Array;
 }
+
+// ---- the model runtime (native/src/runtime, addon/runtime_binding.cc) -------------------------
+
+/** The decoder's hyper-parameters (libs/engine reads them from config.json). */
+export interface ModelConfig {
+  architecture: string;
+  hidden: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  headDim: number;
+  intermediate: number;
+  vocab: number;
+  maxPositions: number;
+  rmsEps: number;
+  ropeTheta: number;
+  ropeScaling: null | { type: 'linear' | 'llama3'; factor: number; lowFreqFactor?: number; highFreqFactor?: number; originalMaxPositions?: number };
+  tieEmbeddings: boolean;
+  qkvBias: boolean;
+}
+
+/** Where one tensor lives in the checkpoint files (from its safetensors header). */
+export interface TensorLocation {
+  /** Index into LoadRuntimeOptions.files. */
+  file: number;
+  dtype: 'F32' | 'F16' | 'BF16';
+  shape: number[];
+  /** Absolute byte offset of the data in the file. */
+  offset: number;
+  nbytes: number;
+}
+
+export interface LoadRuntimeOptions {
+  config: ModelConfig;
+  files: string[];
+  tensors: Record<string, TensorLocation>;
+  /** Default 'auto' (the CPU until the CUDA runtime lands; 'cuda' is refused with the reason). */
+  device?: Device;
+  /** Worker threads of the backend; default 0 = one per core. */
+  threads?: number;
+  /** Bytes of the KV chunk pool (default 256 MiB). */
+  kvCacheBytes?: number;
+  /** Tokens per chunk (default 64). */
+  chunkSize?: number;
+  kvDtype?: KvDType;
+  /** Running sequences at most (default 32). */
+  maxBatch?: number;
+  /** Prompt tokens computed per scheduler iteration at most (default 512). */
+  prefillChunk?: number;
+  /** false: a private namespace per sequence and baseline decode (A/B runs). Default true. */
+  sharing?: boolean;
+  decodeMethod?: DecodeMethod;
+  /** Receives the scheduler's events in batches, on the JS thread. */
+  onEvents: (events: RuntimeEvent[]) => void;
+}
+
+/** One generation as the runtime takes it (token ids in, token ids out). */
+export interface RuntimeRequest {
+  /** The cache namespace (the API derives it from the tenant). */
+  namespace: string;
+  promptTokens: Int32Array | number[];
+  maxTokens: number;
+  /** Choices, forked from the prompt's sequence (1..16, default 1). */
+  n?: number;
+  /** 0 = greedy (default 1). */
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  /** Integer in [0, 2^53); choice c samples with seed + c. */
+  seed?: number;
+  /** A sampled stop token ends its choice ('stop') and is not emitted. */
+  stopTokenIds?: number[];
+  repetitionPenalty?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'cancelled';
+
+/** Every event names the request id it answers. */
+export type RuntimeEvent =
+  | { type: 'token'; requestId: number; choice: number; tokenId: number; logprob?: number; topLogprobs?: { tokenId: number; logprob: number }[] }
+  | {
+      type: 'done';
+      requestId: number;
+      choice: number;
+      finishReason: FinishReason;
+      usage: { promptTokens: number; cachedTokens: number; completionTokens: number };
+      timings: { queuedMs: number; ttftMs: number; tokensPerSecond: number };
+    }
+  | {
+      type: 'prewarmed';
+      requestId: number;
+      /** Tokens pinned, and how many of them were cached before. */
+      tokens: number;
+      cachedTokens: number;
+      /** Tokens its chunks hold, computed, after pre-warming: what a request starting with them finds cached. */
+      residentTokens: number;
+      chunks: number;
+      chunkIds: number[];
+    }
+  | { type: 'unpinned'; requestId: number; tokens: number }
+  | { type: 'snapshot'; requestId: number; snapshot: CacheSnapshot }
+  | { type: 'error'; requestId: number; message: string };
+
+export interface RuntimeStats extends CacheCounters {
+  running: number;
+  waiting: number;
+  generatedTokens: number;
+  promptTokens: number;
+  computedPromptTokens: number;
+  preemptions: number;
+  steps: number;
+  requestsFinished: number;
+}
+
+export interface RuntimeInfo {
+  backend: 'cpu' | 'cuda';
+  threads: number;
+  maxBatch: number;
+  prefillChunk: number;
+  sharing: boolean;
+}
+
+/**
+ * The model runtime: a scheduler thread owning the KV cache and the model. Every method only
+ * posts to its inbox and returns; answers come as events to LoadRuntimeOptions.onEvents, one
+ * ending event per request id: 'done' per choice (submit), 'prewarmed', 'unpinned', 'snapshot',
+ * or 'error'. Argument errors throw at once (TypeError / RangeError / Error).
+ */
+export class LlmRuntime {
+  private constructor();
+  submit(id: number, request: RuntimeRequest): void;
+  /** Computes the tokens' K/V under the namespace without generating, and pins them. */
+  prewarm(id: number, namespace: string, tokens: Int32Array | number[]): void;
+  /** Undoes one pin of the prefix ('error' when it is not pinned). */
+  unpin(id: number, namespace: string, tokens: Int32Array | number[]): void;
+  /** The chunk tree (only the namespace's chunks when given; counters stay pool-wide). */
+  snapshot(id: number, namespace?: string): void;
+  /** Ends the request's choices (all, or one) with finish reason 'cancelled'. */
+  cancel(id: number, choice?: number): void;
+  /** As published by the scheduler thread after its last iteration. */
+  stats(): RuntimeStats;
+  info(): RuntimeInfo;
+  /** Stops the scheduler thread; later calls throw. */
+  close(): void;
+}
+
+/** Maps the checkpoint, allocates the KV pool and starts the scheduler off the JS thread. */
+export function loadRuntime(options: LoadRuntimeOptions): Promise<LlmRuntime>;
 
 // ---- CUDA backend (native/src/cuda, docs/cuda.md) -------------------------------------------
 

@@ -68,7 +68,7 @@ void reference_row(const ChunkLayout& L, const std::vector<uint16_t>& pool, cons
   for (int p = 0; p < n; ++p) {
     const uint16_t* k = pool.data() + static_cast<size_t>(path[p / c]) * L.chunk_elems() + L.row_offset(layer, 0, kvh, p % c);
     double acc = 0;
-    for (int d = 0; d < D; ++d) acc += static_cast<double>(q[d]) * tpp_from_storage(L.dtype, k[d]);
+    for (int d = 0; d < D; ++d) acc += static_cast<double>(q[d]) * bits16_to_float(L.dtype, k[d]);
     s[p] = acc / std::sqrt(static_cast<double>(D));
     mx = std::max(mx, s[p]);
   }
@@ -77,7 +77,7 @@ void reference_row(const ChunkLayout& L, const std::vector<uint16_t>& pool, cons
   for (int d = 0; d < D; ++d) out[d] = 0;
   for (int p = 0; p < n; ++p) {
     const uint16_t* v = pool.data() + static_cast<size_t>(path[p / c]) * L.chunk_elems() + L.row_offset(layer, 1, kvh, p % c);
-    for (int d = 0; d < D; ++d) out[d] += s[p] / sum * tpp_from_storage(L.dtype, v[d]);
+    for (int d = 0; d < D; ++d) out[d] += s[p] / sum * bits16_to_float(L.dtype, v[d]);
   }
 }
 
@@ -132,7 +132,7 @@ struct CaseResult {
 };
 
 // One configuration: prefill every prompt, then `steps` decode steps (fork after the first).
-CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs, uint64_t seed) {
+CaseResult run_case(DType dtype, int D, int c, int n_kv, int group, int n_seqs, uint64_t seed) {
   Rng r{seed};
   KvCacheConfig cfg;
   cfg.n_layers = 2;
@@ -238,8 +238,8 @@ CaseResult run_case(KvDType dtype, int D, int c, int n_kv, int group, int n_seqs
 int check_main() {
   int failures = 0, cases = 0;
   const int shapes[][4] = {{128, 64, 2, 1}, {64, 16, 2, 4}, {128, 32, 1, 8}, {64, 128, 4, 2}, {96, 64, 2, 2}, {80, 32, 1, 3}};  // D, c, n_kv, group
-  for (KvDType dtype : {KvDType::F16, KvDType::BF16}) {
-    const double tol = dtype == KvDType::F16 ? 1e-3 : 8e-3;
+  for (DType dtype : {DType::F16, DType::BF16}) {
+    const double tol = dtype == DType::F16 ? 1e-3 : 8e-3;
     for (const auto& sh : shapes)
       for (int n_seqs : {1, 7, 40}) {
         const uint64_t seed = 1000003ull * (cases + 1);
@@ -259,7 +259,7 @@ int check_main() {
             "{\"check\":\"%s\",\"dtype\":\"%s\",\"head_dim\":%d,\"chunk\":%d,\"kv_heads\":%d,\"group\":%d,\"seqs\":%d,"
             "\"rel_prefill\":%.3g,\"rel_decode_tpp\":%.3g,\"rel_decode_baseline\":%.3g,\"rel_vs_host_emulation\":%.3g,"
             "\"plan_uploads\":%llu,\"steps\":%d,\"pdl\":%s,\"tol\":%g,\"error\":\"%s\"}\n",
-            ok ? "pass" : "FAIL", dtype == KvDType::F16 ? "fp16" : "bf16", sh[0], sh[1], sh[2], sh[3], n_seqs, r.prefill,
+            ok ? "pass" : "FAIL", dtype == DType::F16 ? "fp16" : "bf16", sh[0], sh[1], sh[2], sh[3], n_seqs, r.prefill,
             r.decode_tpp, r.decode_base, r.vs_emulation, static_cast<unsigned long long>(r.plan_uploads), r.steps,
             r.pdl ? "true" : "false", tol,
             error.c_str());

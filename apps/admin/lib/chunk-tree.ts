@@ -1,7 +1,7 @@
 // Turns the API's flat chunk list (each chunk names its parent) into nested nodes for display.
-import type { CacheChunk } from '@chunkserve/contracts';
+import type { CacheTreeChunk } from '@chunkserve/contracts';
 
-export interface ChunkNode extends CacheChunk {
+export interface ChunkNode extends CacheTreeChunk {
   children: ChunkNode[];
 }
 
@@ -13,7 +13,7 @@ export interface TreeTotals {
 }
 
 /** Roots are chunks without a parent or whose parent is not in the list (filtered by tenant). */
-export function nestChunks(chunks: CacheChunk[]): ChunkNode[] {
+export function nestChunks(chunks: CacheTreeChunk[]): ChunkNode[] {
   const nodes = new Map<number, ChunkNode>(chunks.map((c) => [c.id, { ...c, children: [] }]));
   const roots: ChunkNode[] = [];
   for (const node of nodes.values()) {
@@ -23,7 +23,7 @@ export function nestChunks(chunks: CacheChunk[]): ChunkNode[] {
   return roots;
 }
 
-export function treeTotals(chunks: CacheChunk[], roots: ChunkNode[]): TreeTotals {
+export function treeTotals(chunks: CacheTreeChunk[], roots: ChunkNode[]): TreeTotals {
   return {
     chunks: chunks.length,
     tokens: chunks.reduce((sum, c) => sum + c.tokens, 0),

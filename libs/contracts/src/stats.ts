@@ -59,7 +59,7 @@ export interface PromptStats {
 }
 
 /** One chunk of the engine's prefix tree. */
-export interface CacheChunk {
+export interface CacheTreeChunk {
   id: number;
   parent: number | null;
   /** The tenant whose namespace holds the chunk (null for a namespace the API does not know). */
@@ -72,7 +72,7 @@ export interface CacheChunk {
 
 /** GET /admin/stats/tree[?tenant=], GET /v1/stats/tree. */
 export interface CacheTree {
-  chunks: CacheChunk[];
+  chunks: CacheTreeChunk[];
   chunkSize: number;
 }
 

@@ -5,7 +5,6 @@ export * from './types';
 export { CheckpointError } from './checkpoint/checkpoint-error';
 export { loadCheckpoint } from './checkpoint/load-checkpoint';
 export { parseModelConfig } from './checkpoint/model-config';
-export type { NativeModelConfig } from './checkpoint/model-config';
 export { readSafetensorsHeader, writeSafetensors } from './checkpoint/safetensors';
 export { TextTokenizer } from './text/text-tokenizer';
 export { StreamDecoder } from './text/stream-decoder';

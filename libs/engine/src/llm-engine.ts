@@ -1,7 +1,10 @@
 // LlmEngine: the model runtime as the API sees it. Loads a Hugging Face checkpoint (or the demo
-// model), tokenizes and renders chat templates in JS, and streams generations from the native
-// scheduler thread.
+// model) into the addon's LlmRuntime (off the event loop), tokenizes and renders chat templates
+// in JS, and turns the runtime's events into generation streams and promises.
 import * as path from 'path';
+
+import { backendInfo, loadRuntime, type BackendInfo as NativeBackendInfo, type LlmRuntime, type RuntimeEvent } from '@chunkserve/native';
+
 import { loadCheckpoint } from './checkpoint/load-checkpoint';
 import { DEMO_MODEL_ID, ensureDemoModel } from './demo/demo-model';
 import { EventQueue } from './event-queue';
@@ -9,46 +12,17 @@ import { StreamDecoder } from './text/stream-decoder';
 import { ChatMessage, TextTokenizer } from './text/text-tokenizer';
 import type { CacheSnapshot, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './types';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const native = require('@chunkserve/native');
+export type BackendInfo = NativeBackendInfo & { runtime: string };
 
-export type BackendInfo = ReturnType<typeof native.backendInfo> & { runtime: string };
-
-interface NativeEvent {
-  requestId: number;
-  type: 'token' | 'done' | 'prewarmed' | 'error';
-  choice: number;
-  tokenId: number;
-  logprob?: number;
-  topLogprobs?: { tokenId: number; logprob: number }[];
-  finishReason: 'stop' | 'length' | 'cancelled';
-  usage: { promptTokens: number; cachedTokens: number; completionTokens: number };
-  timings: { queuedMs: number; ttftMs: number; tokensPerSecond: number };
-  tokens: number;
-  cachedTokens: number;
-  chunks: number;
-  chunkIds: number[];
-  message: string;
-}
-
-interface NativeRuntime {
-  submit(id: number, req: object): void;
-  prewarm(id: number, ns: string, tokens: number[]): void;
-  cancel(id: number, choice?: number): void;
-  unpin(ns: string, tokens: number[]): number;
-  snapshot(ns?: string): CacheSnapshot;
-  stats(): EngineStats;
-  info(): { backend: string; threads: number; maxBatch: number; prefillChunk: number; sharing: boolean };
-  close(): void;
-}
+type Handler = (e: RuntimeEvent) => void;
 
 export class LlmEngine {
   private nextId = 1;
-  private readonly handlers = new Map<number, (e: NativeEvent) => void>();
+  private readonly handlers = new Map<number, Handler>();
   private closed = false;
 
   private constructor(
-    private readonly runtime: NativeRuntime,
+    private readonly runtime: LlmRuntime,
     private readonly tokenizer: TextTokenizer,
     readonly model: ModelInfo,
     readonly backend: BackendInfo,
@@ -59,14 +33,14 @@ export class LlmEngine {
     const dir = opts.modelPath ? path.resolve(opts.modelPath) : ensureDemoModel(opts.dataDir);
     const ckpt = loadCheckpoint(dir);
     const tokenizer = new TextTokenizer(ckpt.tokenizerJson, ckpt.tokenizerConfig, dir, ckpt.eosTokenIds);
-    // The native pool reads CHUNKSERVE_THREADS when it is first created.
-    if (opts.threads && opts.threads > 0) process.env.CHUNKSERVE_THREADS = String(opts.threads);
+    const device = opts.device ?? 'auto';
     let engine: LlmEngine | null = null;
-    const runtime: NativeRuntime = new native.LlmRuntime({
+    const runtime = await loadRuntime({
       config: ckpt.config,
       files: ckpt.files,
       tensors: ckpt.tensors,
-      device: opts.device,
+      device,
+      threads: opts.threads ?? 0,
       kvCacheBytes: opts.kvCacheBytes ?? 256 * 1024 * 1024,
       chunkSize: opts.chunkSize ?? 64,
       kvDtype: opts.kvDtype ?? 'fp32',
@@ -74,10 +48,10 @@ export class LlmEngine {
       prefillChunk: opts.prefillChunk ?? 512,
       sharing: opts.sharing ?? true,
       decodeMethod: opts.decodeMethod ?? 'tpp',
-      onEvents: (events: NativeEvent[]) => engine?.dispatch(events),
+      onEvents: (events) => engine?.dispatch(events),
     });
     const info = runtime.info();
-    const backend = { ...native.backendInfo(opts.device ?? 'auto'), backend: info.backend, threads: info.threads, runtime: info.backend };
+    const backend = { ...backendInfo(device), backend: info.backend, threads: info.threads, runtime: info.backend };
     const model: ModelInfo = {
       id: isDemo ? DEMO_MODEL_ID : path.basename(dir),
       isDemo,
@@ -201,34 +175,31 @@ export class LlmEngine {
     return queue;
   }
 
+  /** Computes the tokens' K/V in the namespace (what is not cached yet) and pins them. */
   prewarm(namespace: string, tokens: number[]): Promise<PrewarmResult> {
-    this.assertOpen();
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.handlers.set(id, (e) => {
-        this.handlers.delete(id);
-        if (e.type === 'prewarmed') resolve({ tokens: e.tokens, cachedTokens: e.cachedTokens, chunks: e.chunks, chunkIds: e.chunkIds });
-        else reject(new Error(e.type === 'error' ? e.message : `unexpected ${e.type} event for a prewarm`));
-      });
-      try {
-        this.runtime.prewarm(id, namespace, tokens);
-      } catch (err) {
-        this.handlers.delete(id);
-        reject(err);
-      }
-    });
+    return this.call(
+      (id) => this.runtime.prewarm(id, namespace, tokens),
+      (e) => (e.type === 'prewarmed' ? { tokens: e.tokens, cachedTokens: e.cachedTokens, residentTokens: e.residentTokens, chunks: e.chunks, chunkIds: e.chunkIds } : undefined),
+    );
   }
 
-  unpin(namespace: string, tokens: number[]): void {
-    this.assertOpen();
-    this.runtime.unpin(namespace, tokens);
+  /** Undoes one pin of the prefix; resolves with the tokens it covered, rejects when it is not pinned. */
+  unpin(namespace: string, tokens: number[]): Promise<number> {
+    return this.call(
+      (id) => this.runtime.unpin(id, namespace, tokens),
+      (e) => (e.type === 'unpinned' ? e.tokens : undefined),
+    );
   }
 
-  snapshot(namespace?: string): CacheSnapshot {
-    this.assertOpen();
-    return this.runtime.snapshot(namespace);
+  /** The chunk tree, of one namespace or (undefined) all of them, taken between scheduler steps. */
+  snapshot(namespace?: string): Promise<CacheSnapshot> {
+    return this.call(
+      (id) => this.runtime.snapshot(id, namespace),
+      (e) => (e.type === 'snapshot' ? e.snapshot : undefined),
+    );
   }
 
+  /** As the scheduler published after its last step (never waits for it). */
   stats(): EngineStats {
     this.assertOpen();
     return this.runtime.stats();
@@ -238,12 +209,32 @@ export class LlmEngine {
     if (this.closed) return;
     this.closed = true;
     this.runtime.close();
-    const pending = [...this.handlers.values()];
+    const pending = [...this.handlers.entries()];
     this.handlers.clear();
-    for (const h of pending) h({ type: 'error', message: 'engine closed' } as NativeEvent);
+    for (const [requestId, h] of pending) h({ type: 'error', requestId, message: 'engine closed' });
   }
 
-  private dispatch(events: NativeEvent[]): void {
+  /** Posts a request that one event answers; `settle` maps that event to the result. */
+  private call<T>(post: (id: number) => void, settle: (e: RuntimeEvent) => T | undefined): Promise<T> {
+    this.assertOpen();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.handlers.set(id, (e) => {
+        this.handlers.delete(id);
+        const result = settle(e);
+        if (result !== undefined) resolve(result);
+        else reject(new Error(e.type === 'error' ? e.message : `unexpected ${e.type} event`));
+      });
+      try {
+        post(id);
+      } catch (err) {
+        this.handlers.delete(id);
+        reject(err);
+      }
+    });
+  }
+
+  private dispatch(events: RuntimeEvent[]): void {
     for (const e of events) this.handlers.get(e.requestId)?.(e);
   }
 

@@ -1,5 +1,6 @@
-// Public types of @chunkserve/engine.
-import type { CacheCounters } from '@chunkserve/native';
+// Public types of @chunkserve/engine. The runtime's own shapes (snapshot, stats, finish
+// reasons) are the addon's (native/index.d.ts), re-exported, never re-declared.
+import type { DecodeMethod, Device, FinishReason, KvDType } from '@chunkserve/native';
 
 import type { ChatMessage } from './text/text-tokenizer';
 
@@ -8,18 +9,18 @@ export type { ChatMessage };
 export interface EngineOptions {
   dataDir: string; // demo model generated under <dataDir>/models/demo when modelPath unset
   modelPath?: string; // a Hugging Face model directory
-  device?: 'auto' | 'cpu' | 'cuda';
+  device?: Device; // default 'auto'
   kvCacheBytes?: number; // chunk pool size (default 256 MiB)
   chunkSize?: number; // tokens per chunk (default 64)
-  kvDtype?: 'fp32' | 'fp16' | 'bf16';
+  kvDtype?: KvDType;
   maxBatch?: number; // max running sequences (default 32)
-  threads?: number; // worker threads of the native pool (applies before the pool's first use)
+  threads?: number; // worker threads of the engine's backend (default: one per core)
   /** Prompt tokens computed per scheduler iteration at most (long prompts go in pieces). */
   prefillChunk?: number;
   /** false: no prefix sharing (private namespace per sequence, baseline decode) for A/B runs. */
   sharing?: boolean;
   /** Decode attention kernel when sharing: 'tpp' (default) or 'baseline'. */
-  decodeMethod?: 'tpp' | 'baseline';
+  decodeMethod?: DecodeMethod;
 }
 
 export interface GenerateRequest {
@@ -42,7 +43,7 @@ export interface GenerateRequest {
   stopAtEos?: boolean;
 }
 
-export type FinishReason = 'stop' | 'length' | 'cancelled';
+export type { FinishReason };
 
 export type GenerateEvent =
   | {
@@ -63,24 +64,16 @@ export type GenerateEvent =
 
 export interface PrewarmResult {
   tokens: number;
+  /** Of them, cached before pre-warming. */
   cachedTokens: number;
+  /** Tokens its chunks hold, computed, afterwards: what a request starting with them finds cached. */
+  residentTokens: number;
   chunks: number;
   chunkIds: number[];
 }
 
-// The cache snapshot has one shape everywhere: the addon's.
-export type { CacheCounters, CacheSnapshot, ChunkSnapshot as CacheChunk } from '@chunkserve/native';
-
-export interface EngineStats extends CacheCounters {
-  running: number;
-  waiting: number;
-  generatedTokens: number;
-  promptTokens: number;
-  computedPromptTokens: number;
-  preemptions: number;
-  steps: number;
-  requestsFinished: number;
-}
+// The cache snapshot and the runtime's statistics have one shape everywhere: the addon's.
+export type { CacheCounters, CacheSnapshot, CacheChunk, RuntimeStats as EngineStats } from '@chunkserve/native';
 
 export interface ModelInfo {
   id: string;

@@ -37,7 +37,7 @@ describe('runtime controls', () => {
     const s = engine.stats();
     expect(s.liveSequences).toBe(0);
     expect(s.referencedChunks).toBe(0);
-    expect(engine.snapshot().chunks.every((c) => c.refCount === 0)).toBe(true);
+    expect((await engine.snapshot()).chunks.every((c) => c.refCount === 0)).toBe(true);
   });
 
   it('breaking out of the stream cancels too', async () => {
@@ -133,7 +133,7 @@ describe('runtime controls', () => {
     const r = await engine.prewarm('tenant-p', system);
     expect(r).toMatchObject({ tokens: 100, cachedTokens: 0, chunks: 7 });
     expect(r.chunkIds).toHaveLength(7);
-    const pinned = engine.snapshot('tenant-p').chunks.filter((c) => c.pinCount > 0).map((c) => c.id);
+    const pinned = (await engine.snapshot('tenant-p')).chunks.filter((c) => c.pinCount > 0).map((c) => c.id);
     expect(pinned.sort()).toEqual([...r.chunkIds].sort());
     const g = await collect(engine.generate({ namespace: 'tenant-p', promptTokens: [...system, 1, 2, 3], maxTokens: 2 }));
     expect(g.done[0].usage.cachedTokens).toBe(100);
@@ -141,9 +141,9 @@ describe('runtime controls', () => {
     expect(other.done[0].usage.cachedTokens).toBe(0); // namespaces do not share
     const again = await engine.prewarm('tenant-p', system);
     expect(again.cachedTokens).toBe(100);
-    engine.unpin('tenant-p', system);
-    engine.unpin('tenant-p', system);
-    expect(engine.snapshot('tenant-p').chunks.every((c) => c.pinCount === 0)).toBe(true);
+    await engine.unpin('tenant-p', system);
+    await engine.unpin('tenant-p', system);
+    expect((await engine.snapshot('tenant-p')).chunks.every((c) => c.pinCount === 0)).toBe(true);
   });
 
   it('bad requests are clear errors', () => {

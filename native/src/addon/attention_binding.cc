@@ -1,17 +1,14 @@
 // Attention methods of the JS KvCache: decode (TPP or baseline), prefill, float64 references.
-#include "addon/binding_args.h"
+#include "addon/js_args.h"
 #include "addon/kv_cache_object.h"
 #include "attention/prefill_attention.h"
 #include "attention/reference_attention.h"
 
 namespace chunkserve {
 
-static DecodeMethod method_arg(Napi::Env env, Napi::Value v) {
-  if (v.IsUndefined()) return DecodeMethod::Tpp;
-  const std::string m = to_string_arg(env, v, "method");
-  if (m == "tpp") return DecodeMethod::Tpp;
-  if (m == "baseline") return DecodeMethod::Baseline;
-  throw Napi::RangeError::New(env, "method must be 'tpp' or 'baseline', got '" + m + "'");
+DecodeMethod to_decode_method(Napi::Value v, const std::string& name) {
+  if (js::is_missing(v)) return DecodeMethod::Tpp;
+  return js::to_choice(v, name, {"tpp", "baseline"}) == "tpp" ? DecodeMethod::Tpp : DecodeMethod::Baseline;
 }
 
 // n_heads from the length of q: [rows, n_heads, head_dim].
@@ -28,36 +25,36 @@ static int heads_from_q(Napi::Env env, size_t q_len, size_t rows, const KvCacheC
 }
 
 static std::vector<SeqId> seq_list(Napi::Env env, Napi::Value v) {
-  const auto ids = to_int_list(env, v, "seqs", 0, int64_t(1) << 53);
+  const auto ids = js::to_int_list(v, "seqs", 0, int64_t(1) << 53);
   return std::vector<SeqId>(ids.begin(), ids.end());
 }
 
 // decodeAttention(seqs, layer, q, { method, threshold, out }) -> out [n_seqs, n_heads, head_dim]
 Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
+  const std::vector<SeqId> seqs = seq_list(env, js::arg(info, 0));
   const KvCacheConfig& c = cache(info.Env()).config();
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
-  Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
-  Napi::Object opts = arg(info, 3).IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
-  if (!arg(info, 3).IsUndefined() && !arg(info, 3).IsObject()) throw Napi::TypeError::New(env, "options must be an object");
+  const int layer = static_cast<int>(js::to_int(js::arg(info, 1), "layer", 0, c.n_layers - 1));
+  Napi::Float32Array q = js::to_f32(js::arg(info, 2), "q");
+  Napi::Object opts = js::arg(info, 3).IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
+  if (!js::arg(info, 3).IsUndefined() && !js::arg(info, 3).IsObject()) throw Napi::TypeError::New(env, "options must be an object");
   if (seqs.empty()) {
     if (q.ElementLength() != 0) throw Napi::RangeError::New(env, "decodeAttention: q must be empty for an empty batch");
     return Napi::Float32Array::New(env, 0);
   }
   const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "decodeAttention");
-  const DecodeMethod method = method_arg(env, opts.Get("method"));
+  const DecodeMethod method = to_decode_method(opts.Get("method"), "method");
   DecodePlan& plan = plan_for(method);
   if (!opts.Get("threshold").IsUndefined())
-    plan.set_tpp_threshold(static_cast<int32_t>(to_int(env, opts.Get("threshold"), "threshold", 1, INT32_MAX)));
+    plan.set_tpp_threshold(static_cast<int32_t>(js::to_int(opts.Get("threshold"), "threshold", 1, INT32_MAX)));
   Napi::Float32Array out;
   if (!opts.Get("out").IsUndefined()) {
-    out = to_f32(env, opts.Get("out"), "out");
+    out = js::to_f32(opts.Get("out"), "out");
     if (out.ElementLength() != q.ElementLength()) throw Napi::RangeError::New(env, "decodeAttention: out must have the length of q");
   } else {
     out = Napi::Float32Array::New(env, q.ElementLength());
   }
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     decode_attention(cache(info.Env()), plan, seqs, layer, n_heads, q.Data(), out.Data());
     return 0;
   });
@@ -67,7 +64,7 @@ Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
 // decodeStats(method): about the work lists of that method's plan as last prepared.
 Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const DecodePlan& plan = plan_for(method_arg(env, arg(info, 0)));
+  const DecodePlan& plan = plan_for(to_decode_method(js::arg(info, 0), "method"));
   const DecodeWorkList& w = plan.work();
   Napi::Object o = Napi::Object::New(env);
   o.Set("rebuilds", static_cast<double>(plan.rebuilds()));
@@ -95,10 +92,10 @@ static PrefillArgs prefill_args(const Napi::CallbackInfo& info, SeqId seq, const
   Napi::Env env = info.Env();
   PrefillArgs a;
   a.seq = seq;
-  a.layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
-  a.pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
-  a.q = to_f32(env, arg(info, 3), "q");
-  a.n_heads = static_cast<int>(to_int(env, arg(info, 4), "nHeads", 1, 65536));
+  a.layer = static_cast<int>(js::to_int(js::arg(info, 1), "layer", 0, c.n_layers - 1));
+  a.pos0 = static_cast<int32_t>(js::to_int(js::arg(info, 2), "pos0", 0, INT32_MAX));
+  a.q = js::to_f32(js::arg(info, 3), "q");
+  a.n_heads = static_cast<int>(js::to_int(js::arg(info, 4), "nHeads", 1, 65536));
   const size_t row = static_cast<size_t>(a.n_heads) * c.head_dim;
   if (a.q.ElementLength() % row != 0)
     throw Napi::RangeError::New(env, std::string(name) + ": q length is not a multiple of nHeads * headDim = " + std::to_string(row));
@@ -111,7 +108,7 @@ Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const PrefillArgs a = prefill_args(info, seq_arg(info, 0), cache(env).config(), "prefillAttention");
   Napi::Float32Array out = Napi::Float32Array::New(env, a.q.ElementLength());
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     prefill_attention(cache(env), a.seq, a.layer, a.pos0, a.n_q, a.n_heads, a.q.Data(), out.Data());
     return 0;
   });
@@ -120,14 +117,14 @@ Napi::Value KvCacheObject::PrefillAttention(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::ReferenceDecode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::vector<SeqId> seqs = seq_list(env, arg(info, 0));
+  const std::vector<SeqId> seqs = seq_list(env, js::arg(info, 0));
   const KvCacheConfig& c = cache(info.Env()).config();
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, c.n_layers - 1));
-  Napi::Float32Array q = to_f32(env, arg(info, 2), "q");
+  const int layer = static_cast<int>(js::to_int(js::arg(info, 1), "layer", 0, c.n_layers - 1));
+  Napi::Float32Array q = js::to_f32(js::arg(info, 2), "q");
   if (seqs.empty()) return Napi::Float64Array::New(env, 0);
   const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "referenceDecode");
   Napi::Float64Array out = Napi::Float64Array::New(env, q.ElementLength());
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     reference_decode_attention(cache(info.Env()), seqs, layer, n_heads, q.Data(), out.Data());
     return 0;
   });
@@ -138,7 +135,7 @@ Napi::Value KvCacheObject::ReferencePrefill(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const PrefillArgs a = prefill_args(info, seq_arg(info, 0), cache(env).config(), "referencePrefill");
   Napi::Float64Array out = Napi::Float64Array::New(env, a.q.ElementLength());
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     reference_prefill_attention(cache(env), a.seq, a.layer, a.pos0, a.n_q, a.n_heads, a.q.Data(), out.Data());
     return 0;
   });

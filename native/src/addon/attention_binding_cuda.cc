@@ -14,12 +14,15 @@
 #include <string>
 #include <vector>
 
-#include "addon/binding_args.h"
+#include "addon/js_args.h"
 #include "addon/kv_cache_object.h"
 #include "addon/registry.h"
-#include "common/backend.h"
-#include "cuda/cuda_tpp.h"
+#include "common/device.h"
+#include "cuda/tpp_device_plan.h"
 #include "cuda/tpp_host_exec.h"
+#ifdef CHUNKSERVE_WITH_CUDA
+#include "cuda/cuda_tpp.h"
+#endif
 
 namespace chunkserve {
 
@@ -50,163 +53,121 @@ void sync_pool(CudaMirror& m, const KvCache& cache) {
   m.pool->upload_chunks(0, storage.capacity(), storage.host_chunk(0));
 }
 
+// Runs one device launch on q (poisoned output: an unwritten element cannot pass) and copies the
+// result into out.
+template <class Launch>
+void run_on_device(CudaMirror& m, Napi::Float32Array q, Napi::Float32Array out, Launch&& launch) {
+  const size_t bytes = q.ElementLength() * sizeof(float);
+  m.q.reserve(bytes);
+  m.out.reserve(bytes);
+  m.q.upload(q.Data(), bytes);
+  m.out.fill_bytes(0xff, bytes);  // NaN poison
+  launch(static_cast<const float*>(m.q.get()), static_cast<float*>(m.out.get()));
+  cuda_synchronize("attention");
+  m.out.download(out.Data(), bytes);
+}
 #endif
 
-KvCacheObject& unwrap_cache(Napi::Env env, Napi::Value v) {
-  if (!v.IsObject()) throw Napi::TypeError::New(env, "cache must be a KvCache");
-  KvCacheObject* obj = KvCacheObject::Unwrap(v.As<Napi::Object>());
-  if (obj == nullptr) throw Napi::TypeError::New(env, "cache must be a KvCache");
+KvCacheObject& unwrap_cache(Napi::Value v) {
+  KvCacheObject* obj = v.IsObject() ? KvCacheObject::Unwrap(v.As<Napi::Object>()) : nullptr;
+  if (obj == nullptr) throw Napi::TypeError::New(v.Env(), "cache must be a KvCache");
   return *obj;
 }
 
-// "cuda" (default) or "host".
-bool host_executor(Napi::Env env, Napi::Value opts) {
-  if (!opts.IsObject() || opts.As<Napi::Object>().Get("executor").IsUndefined()) return false;
-  const std::string e = to_string_arg(env, opts.As<Napi::Object>().Get("executor"), "executor");
-  if (e != "cuda" && e != "host") throw Napi::RangeError::New(env, "executor must be 'cuda' or 'host', got '" + e + "'");
-  return e == "host";
+// options.executor: "cuda" (default) needs a usable GPU; "host" runs anywhere.
+bool on_host(Napi::Value opts) {
+  const bool host = opts.IsObject() && js::Fields(opts, "options").choice("executor", "cuda", {"cuda", "host"}) == "host";
+  if (!host) js::guarded(opts.Env(), [] { select_device("cuda"); });
+  return host;
 }
 
 // Host pool of a fp16/bf16 cache as storage words (the emulation reads them directly).
 const uint16_t* host_pool(KvCache& cache) {
-  if (cache.layout().dtype == KvDType::F32) throw CacheError("the CUDA kernels need a fp16 or bf16 cache, not fp32");
+  if (cache.layout().dtype == DType::F32) throw CacheError("the CUDA kernels need a fp16 or bf16 cache, not fp32");
   return reinterpret_cast<const uint16_t*>(cache.storage().host_chunk(0));
-}
-
-void require_cuda(Napi::Env env) {
-  try {
-    select_backend("cuda");
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
-  }
 }
 
 Napi::Value CudaDecodeAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const bool on_host = host_executor(env, arg(info, 4));
-  if (!on_host) require_cuda(env);
-  KvCacheObject& obj = unwrap_cache(env, arg(info, 0));
+  const Napi::Value opts = js::arg(info, 4);
+  const bool host = on_host(opts);
+  KvCacheObject& obj = unwrap_cache(js::arg(info, 0));
   KvCache& cache = obj.live_cache(env);
   const KvCacheConfig& c = cache.config();
-  const auto ids = to_int_list(env, arg(info, 1), "seqs", 0, int64_t(1) << 53);
+  const auto ids = js::to_int_list(js::arg(info, 1), "seqs", 0, int64_t(1) << 53);
   const std::vector<SeqId> seqs(ids.begin(), ids.end());
-  const int layer = static_cast<int>(to_int(env, arg(info, 2), "layer", 0, c.n_layers - 1));
-  Napi::Float32Array q = to_f32(env, arg(info, 3), "q");
-  Napi::Object opts = arg(info, 4).IsObject() ? info[4].As<Napi::Object>() : Napi::Object::New(env);
+  const int layer = static_cast<int>(js::to_int(js::arg(info, 2), "layer", 0, c.n_layers - 1));
+  Napi::Float32Array q = js::to_f32(js::arg(info, 3), "q");
   if (seqs.empty()) return Napi::Float32Array::New(env, 0);
   const size_t per_head = seqs.size() * static_cast<size_t>(c.head_dim);
   if (q.ElementLength() == 0 || q.ElementLength() % per_head != 0)
     throw Napi::RangeError::New(env, "cudaDecodeAttention: q length is not a positive multiple of seqs x headDim");
   const int n_heads = static_cast<int>(q.ElementLength() / per_head);
-  DecodeMethod method = DecodeMethod::Tpp;
-  if (!opts.Get("method").IsUndefined()) {
-    const std::string ms = to_string_arg(env, opts.Get("method"), "method");
-    if (ms != "tpp" && ms != "baseline") throw Napi::RangeError::New(env, "method must be 'tpp' or 'baseline', got '" + ms + "'");
-    method = ms == "tpp" ? DecodeMethod::Tpp : DecodeMethod::Baseline;
-  }
+  const Napi::Object o = opts.IsObject() ? opts.As<Napi::Object>() : Napi::Object::New(env);
+  const DecodeMethod method = to_decode_method(o.Get("method"), "options.method");
   DecodePlan& plan = obj.plan(method);
-  if (!opts.Get("threshold").IsUndefined())
-    plan.set_tpp_threshold(static_cast<int32_t>(to_int(env, opts.Get("threshold"), "threshold", 1, INT32_MAX)));
+  if (!js::is_missing(o.Get("threshold")))
+    plan.set_tpp_threshold(static_cast<int32_t>(js::to_int(o.Get("threshold"), "options.threshold", 1, INT32_MAX)));
   Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
-  if (on_host) {
-    guarded(env, [&] {
-      try {
-        const DecodeWorkList& work = plan.prepare(cache, seqs);
-        const TppDevicePlan dp = build_tpp_device_plan(work, cache.layout(), n_heads, 8);
-        tpp_host_decode(dp, cache.layout(), host_pool(cache), layer, n_heads, work.seq_len, q.Data(), out.Data());
-      } catch (const std::invalid_argument& e) {
-        throw Napi::Error::New(env, e.what());
-      }
-      return 0;
-    });
-    return out;
-  }
-#ifdef CHUNKSERVE_WITH_CUDA
-  guarded(env, [&] {
-    try {
-      CudaMirror& m = mirror_of(env, arg(info, 0).As<Napi::Object>(), cache);
-      sync_pool(m, cache);
-      const DecodeWorkList& work = plan.prepare(cache, seqs);
-      CudaTppDecoder& dec = method == DecodeMethod::Tpp ? m.tpp : m.baseline;
-      dec.prepare(work, cache.layout(), n_heads);
-      const size_t bytes = q.ElementLength() * sizeof(float);
-      m.q.reserve(bytes);
-      m.out.reserve(bytes);
-      m.q.upload(q.Data(), bytes);
-      m.out.fill_bytes(0xff, bytes);  // NaN poison: an unwritten element cannot pass
-      dec.decode(*m.pool, layer, static_cast<const float*>(m.q.get()), static_cast<float*>(m.out.get()));
-      cuda_synchronize("cudaDecodeAttention");
-      m.out.download(out.Data(), bytes);
-    } catch (const CacheError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(env, e.what());
+  js::guarded(env, [&] {
+    const DecodeWorkList& work = plan.prepare(cache, seqs);
+    if (host) {
+      const TppDevicePlan dp = build_tpp_device_plan(work, cache.layout(), n_heads, 8);
+      tpp_host_decode(dp, cache.layout(), host_pool(cache), layer, n_heads, work.seq_len, q.Data(), out.Data());
+      return;
     }
-    return 0;
+#ifdef CHUNKSERVE_WITH_CUDA
+    CudaMirror& m = mirror_of(env, info[0].As<Napi::Object>(), cache);
+    sync_pool(m, cache);
+    CudaTppDecoder& dec = method == DecodeMethod::Tpp ? m.tpp : m.baseline;
+    dec.prepare(work, cache.layout(), n_heads);
+    run_on_device(m, q, out, [&](const float* qd, float* od) { dec.decode(*m.pool, layer, qd, od); });
+#endif
   });
   return out;
-#else
-  return env.Undefined();  // unreachable: require_cuda threw
-#endif
 }
 
 Napi::Value CudaPrefillAttention(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const bool on_host = host_executor(env, arg(info, 6));
-  if (!on_host) require_cuda(env);
-  KvCacheObject& obj = unwrap_cache(env, arg(info, 0));
+  const Napi::Value opts = js::arg(info, 6);
+  const bool host = on_host(opts);
+  KvCacheObject& obj = unwrap_cache(js::arg(info, 0));
   KvCache& cache = obj.live_cache(env);
   const KvCacheConfig& c = cache.config();
-  const SeqId seq = to_int(env, arg(info, 1), "seq", 0, int64_t(1) << 53);
-  const int layer = static_cast<int>(to_int(env, arg(info, 2), "layer", 0, c.n_layers - 1));
-  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 3), "pos0", 0, INT32_MAX));
-  Napi::Float32Array q = to_f32(env, arg(info, 4), "q");
-  const int n_heads = static_cast<int>(to_int(env, arg(info, 5), "nHeads", 1, 65536));
+  const SeqId seq = js::to_int(js::arg(info, 1), "seq", 0, int64_t(1) << 53);
+  const int layer = static_cast<int>(js::to_int(js::arg(info, 2), "layer", 0, c.n_layers - 1));
+  const int32_t pos0 = static_cast<int32_t>(js::to_int(js::arg(info, 3), "pos0", 0, INT32_MAX));
+  Napi::Float32Array q = js::to_f32(js::arg(info, 4), "q");
+  const int n_heads = static_cast<int>(js::to_int(js::arg(info, 5), "nHeads", 1, 65536));
   const size_t row = static_cast<size_t>(n_heads) * c.head_dim;
   if (q.ElementLength() == 0 || q.ElementLength() % row != 0)
     throw Napi::RangeError::New(env, "cudaPrefillAttention: q length is not a positive multiple of nHeads * headDim");
   const int32_t n_q = static_cast<int32_t>(q.ElementLength() / row);
   Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     if (static_cast<int64_t>(pos0) + n_q > cache.seq_length(seq))
       throw CacheError("cudaPrefillAttention: positions past the sequence's length");
-    if (on_host) {
-      try {
-        const TppDevicePlan dp = build_tpp_prefill_plan(cache.seq_chunks(seq), cache.layout(), n_heads, pos0, n_q);
-        tpp_host_prefill(dp, cache.layout(), host_pool(cache), layer, n_heads, pos0, q.Data(), out.Data());
-      } catch (const std::invalid_argument& e) {
-        throw Napi::Error::New(env, e.what());
-      }
-      return 0;
+    if (host) {
+      const TppDevicePlan dp = build_tpp_prefill_plan(cache.seq_chunks(seq), cache.layout(), n_heads, pos0, n_q);
+      tpp_host_prefill(dp, cache.layout(), host_pool(cache), layer, n_heads, pos0, q.Data(), out.Data());
+      return;
     }
 #ifdef CHUNKSERVE_WITH_CUDA
-    try {
-      CudaMirror& m = mirror_of(env, arg(info, 0).As<Napi::Object>(), cache);
-      sync_pool(m, cache);
-      const size_t bytes = q.ElementLength() * sizeof(float);
-      m.q.reserve(bytes);
-      m.out.reserve(bytes);
-      m.q.upload(q.Data(), bytes);
-      m.out.fill_bytes(0xff, bytes);  // NaN poison
-      cuda_prefill(*m.pool, cache.seq_chunks(seq), layer, n_heads, pos0, n_q, static_cast<const float*>(m.q.get()),
-                   nullptr, nullptr, static_cast<float*>(m.out.get()));
-      m.out.download(out.Data(), bytes);
-    } catch (const CacheError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw Napi::Error::New(env, e.what());
-    }
+    CudaMirror& m = mirror_of(env, info[0].As<Napi::Object>(), cache);
+    sync_pool(m, cache);
+    run_on_device(m, q, out, [&](const float* qd, float* od) {
+      cuda_prefill(*m.pool, cache.seq_chunks(seq), layer, n_heads, pos0, n_q, qd, nullptr, nullptr, od);
+    });
 #endif
-    return 0;
   });
   return out;
 }
 
-AddonRegistrar registrar([](Napi::Env env, Napi::Object exports) {
+}  // namespace
+
+static AddonRegistrar registrar([](Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDecodeAttention", Napi::Function::New(env, CudaDecodeAttention, "cudaDecodeAttention"));
   exports.Set("cudaPrefillAttention", Napi::Function::New(env, CudaPrefillAttention, "cudaPrefillAttention"));
 });
-
-}  // namespace
 
 }  // namespace chunkserve

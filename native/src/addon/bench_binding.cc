@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "addon/binding_args.h"
+#include "addon/js_args.h"
 #include "addon/registry.h"
 #include "common/thread_pool.h"
 
@@ -14,8 +14,8 @@ namespace chunkserve {
 
 static Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t bytes = static_cast<size_t>(to_int(env, arg(info, 0), "bytes", 1 << 20, int64_t(1) << 34)) / 4096 * 4096;
-  const int iters = static_cast<int>(to_int(env, arg(info, 1), "iterations", 1, 1000));
+  const size_t bytes = static_cast<size_t>(js::to_int(js::arg(info, 0), "bytes", 1 << 20, int64_t(1) << 34)) / 4096 * 4096;
+  const int iters = static_cast<int>(js::to_int(js::arg(info, 1), "iterations", 1, 1000));
   ThreadPool& pool = ThreadPool::global();
   const int parts = pool.size() * 8;
   const size_t part = bytes / parts / 64 * 64;

@@ -1,5 +1,5 @@
 // new KvCache(config): the prefix-aware KV cache, exposed to JS (types in native/index.d.ts).
-#include "addon/binding_args.h"
+#include "addon/js_args.h"
 #include "addon/kv_cache_object.h"
 #include "addon/registry.h"
 #include "addon/snapshot_to_js.h"
@@ -41,13 +41,13 @@ Napi::Function KvCacheObject::Define(Napi::Env env) {
 static int config_int(Napi::Env env, Napi::Object o, const char* key, int def, int lo, int hi) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined()) return def;
-  return static_cast<int>(to_int(env, v, std::string("config.") + key, lo, hi));
+  return static_cast<int>(js::to_int(v, std::string("config.") + key, lo, hi));
 }
 
 KvCacheObject::KvCacheObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<KvCacheObject>(info) {
   Napi::Env env = info.Env();
   if (!info.IsConstructCall()) throw Napi::TypeError::New(env, "KvCache must be called with new");
-  if (!arg(info, 0).IsObject()) throw Napi::TypeError::New(env, "new KvCache(config): config must be an object");
+  if (!js::arg(info, 0).IsObject()) throw Napi::TypeError::New(env, "new KvCache(config): config must be an object");
   Napi::Object o = info[0].As<Napi::Object>();
   KvCacheConfig c;
   c.n_layers = config_int(env, o, "nLayers", 1, 1, 1024);
@@ -57,30 +57,30 @@ KvCacheObject::KvCacheObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   Napi::Value dt = o.Get("dtype");
   if (!dt.IsUndefined()) {
     try {
-      c.dtype = parse_dtype(to_string_arg(env, dt, "config.dtype"));
+      c.dtype = parse_dtype(js::to_string(dt, "config.dtype"), "KV dtype");
     } catch (const std::invalid_argument& e) {
       throw Napi::RangeError::New(env, std::string("config.dtype: ") + e.what());
     }
   }
   if (!o.Has("poolBytes")) throw Napi::TypeError::New(env, "config.poolBytes is required (bytes of the chunk pool)");
-  c.pool_bytes = static_cast<size_t>(to_int(env, o.Get("poolBytes"), "config.poolBytes", 1, int64_t(1) << 50));
-  guarded(env, [&] {
+  c.pool_bytes = static_cast<size_t>(js::to_int(o.Get("poolBytes"), "config.poolBytes", 1, int64_t(1) << 50));
+  js::guarded(env, [&] {
     cache_ = std::make_unique<KvCache>(c);
     return 0;
   });
 }
 
 SeqId KvCacheObject::seq_arg(const Napi::CallbackInfo& info, size_t i) {
-  return to_int(info.Env(), arg(info, i), "seq", 0, int64_t(1) << 53);
+  return js::to_int(js::arg(info, i), "seq", 0, int64_t(1) << 53);
 }
 
 Napi::Value KvCacheObject::Insert(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
+  const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
   size_t max_cached = SIZE_MAX;
-  if (!arg(info, 2).IsUndefined()) max_cached = static_cast<size_t>(to_int(env, info[2], "maxCached", 0, INT32_MAX));
-  const InsertResult r = guarded(env, [&] { return cache(info.Env()).insert(ns, tokens, max_cached); });
+  if (!js::arg(info, 2).IsUndefined()) max_cached = static_cast<size_t>(js::to_int(info[2], "maxCached", 0, INT32_MAX));
+  const InsertResult r = js::guarded(env, [&] { return cache(info.Env()).insert(ns, tokens, max_cached); });
   Napi::Object out = Napi::Object::New(env);
   out.Set("seq", static_cast<double>(r.seq));
   out.Set("cachedTokens", r.cached_tokens);
@@ -91,17 +91,17 @@ Napi::Value KvCacheObject::Insert(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Lookup(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
+  const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
   return Napi::Number::New(env, static_cast<double>(cache(info.Env()).lookup(ns, tokens)));
 }
 
 Napi::Value KvCacheObject::CanAdmit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
+  const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
   size_t extra = 0;
-  if (!arg(info, 2).IsUndefined()) extra = static_cast<size_t>(to_int(env, info[2], "extraTokens", 0, INT32_MAX));
+  if (!js::arg(info, 2).IsUndefined()) extra = static_cast<size_t>(js::to_int(info[2], "extraTokens", 0, INT32_MAX));
   return Napi::Boolean::New(env, cache(info.Env()).can_admit(ns, tokens, extra));
 }
 
@@ -109,15 +109,15 @@ Napi::Value KvCacheObject::CanAdmit(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::WriteKV(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const int layer = static_cast<int>(to_int(env, arg(info, 1), "layer", 0, cache(info.Env()).config().n_layers - 1));
-  const int32_t pos0 = static_cast<int32_t>(to_int(env, arg(info, 2), "pos0", 0, INT32_MAX));
-  Napi::Float32Array k = to_f32(env, arg(info, 3), "k"), v = to_f32(env, arg(info, 4), "v");
+  const int layer = static_cast<int>(js::to_int(js::arg(info, 1), "layer", 0, cache(info.Env()).config().n_layers - 1));
+  const int32_t pos0 = static_cast<int32_t>(js::to_int(js::arg(info, 2), "pos0", 0, INT32_MAX));
+  Napi::Float32Array k = js::to_f32(js::arg(info, 3), "k"), v = js::to_f32(js::arg(info, 4), "v");
   const size_t row = static_cast<size_t>(cache(info.Env()).config().n_kv_heads) * cache(info.Env()).config().head_dim;
   if (k.ElementLength() != v.ElementLength()) throw Napi::RangeError::New(env, "writeKV: k and v differ in length");
   if (k.ElementLength() % row != 0)
     throw Napi::RangeError::New(env, "writeKV: k length " + std::to_string(k.ElementLength()) + " is not a multiple of nKvHeads * headDim = " + std::to_string(row));
   const int32_t n = static_cast<int32_t>(k.ElementLength() / row);
-  guarded(env, [&] {
+  js::guarded(env, [&] {
     cache(info.Env()).store_kv_rows(seq, pos0, n, layer, k.Data(), v.Data());
     return 0;
   });
@@ -127,9 +127,9 @@ Napi::Value KvCacheObject::WriteKV(const Napi::CallbackInfo& info) {
 Napi::Value KvCacheObject::MarkComputed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  guarded(env, [&] {
-    const int32_t upto = arg(info, 1).IsUndefined() ? cache(info.Env()).seq_length(seq)
-                                                     : static_cast<int32_t>(to_int(env, info[1], "upto", 0, INT32_MAX));
+  js::guarded(env, [&] {
+    const int32_t upto = js::arg(info, 1).IsUndefined() ? cache(info.Env()).seq_length(seq)
+                                                     : static_cast<int32_t>(js::to_int(info[1], "upto", 0, INT32_MAX));
     cache(info.Env()).mark_computed(seq, upto);
     return 0;
   });
@@ -138,9 +138,9 @@ Napi::Value KvCacheObject::MarkComputed(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Append(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const auto ids = to_int_list(env, arg(info, 0), "seqs", 0, int64_t(1) << 53);
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  guarded(env, [&] {
+  const auto ids = js::to_int_list(js::arg(info, 0), "seqs", 0, int64_t(1) << 53);
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
+  js::guarded(env, [&] {
     cache(info.Env()).append(std::vector<SeqId>(ids.begin(), ids.end()), tokens);
     return 0;
   });
@@ -149,7 +149,7 @@ Napi::Value KvCacheObject::Append(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Remove(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  guarded(info.Env(), [&] {
+  js::guarded(info.Env(), [&] {
     cache(info.Env()).remove(seq);
     return 0;
   });
@@ -158,21 +158,21 @@ Napi::Value KvCacheObject::Remove(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::Fork(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] { return cache(info.Env()).fork(seq); })));
+  return Napi::Number::New(info.Env(), static_cast<double>(js::guarded(info.Env(), [&] { return cache(info.Env()).fork(seq); })));
 }
 
 Napi::Value KvCacheObject::Pin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache(info.Env()).pin(ns, tokens); })));
+  const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
+  return Napi::Number::New(env, static_cast<double>(js::guarded(env, [&] { return cache(info.Env()).pin(ns, tokens); })));
 }
 
 Napi::Value KvCacheObject::Unpin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const std::string ns = to_string_arg(env, arg(info, 0), "namespace");
-  const auto tokens = to_tokens(env, arg(info, 1), "tokens");
-  return Napi::Number::New(env, static_cast<double>(guarded(env, [&] { return cache(info.Env()).unpin(ns, tokens); })));
+  const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+  const auto tokens = js::to_tokens(js::arg(info, 1), "tokens");
+  return Napi::Number::New(env, static_cast<double>(js::guarded(env, [&] { return cache(info.Env()).unpin(ns, tokens); })));
 }
 
 Napi::Value KvCacheObject::EvictAll(const Napi::CallbackInfo& info) {
@@ -181,18 +181,18 @@ Napi::Value KvCacheObject::EvictAll(const Napi::CallbackInfo& info) {
 
 Napi::Value KvCacheObject::SeqLength(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache(info.Env()).seq_length(seq); }));
+  return Napi::Number::New(info.Env(), js::guarded(info.Env(), [&] { return cache(info.Env()).seq_length(seq); }));
 }
 
 Napi::Value KvCacheObject::SeqComputedLength(const Napi::CallbackInfo& info) {
   const SeqId seq = seq_arg(info, 0);
-  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return cache(info.Env()).seq_computed_length(seq); }));
+  return Napi::Number::New(info.Env(), js::guarded(info.Env(), [&] { return cache(info.Env()).seq_computed_length(seq); }));
 }
 
 Napi::Value KvCacheObject::SeqChunks(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const SeqId seq = seq_arg(info, 0);
-  const auto chunks = guarded(env, [&] { return cache(info.Env()).seq_chunks(seq); });
+  const auto chunks = js::guarded(env, [&] { return cache(info.Env()).seq_chunks(seq); });
   Napi::Array out = Napi::Array::New(env, chunks.size());
   for (size_t i = 0; i < chunks.size(); ++i) out.Set(static_cast<uint32_t>(i), chunks[i]);
   return out;
@@ -219,7 +219,7 @@ Napi::Value KvCacheObject::Snapshot(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value KvCacheObject::CheckInvariants(const Napi::CallbackInfo& info) {
-  guarded(info.Env(), [&] {
+  js::guarded(info.Env(), [&] {
     cache(info.Env()).check_invariants();
     return 0;
   });

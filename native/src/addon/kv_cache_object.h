@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include "addon/js_args.h"
+
 #include "attention/decode_attention.h"
 #include "cache/kv_cache.h"
 
@@ -62,23 +64,7 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
   DecodePlan baseline_plan_{DecodeMethod::Baseline};
 };
 
-// Runs fn, turning cache errors into JS errors (code ERR_CACHE_FULL for a full pool,
-// ERR_CACHE otherwise).
-template <class F>
-auto guarded(Napi::Env env, F&& fn) -> decltype(fn()) {
-  try {
-    return fn();
-  } catch (const CacheFullError& e) {
-    Napi::Error err = Napi::Error::New(env, std::string("CacheFullError: ") + e.what());
-    err.Set("code", Napi::String::New(env, "ERR_CACHE_FULL"));
-    throw err;
-  } catch (const CacheError& e) {
-    Napi::Error err = Napi::Error::New(env, e.what());
-    err.Set("code", Napi::String::New(env, "ERR_CACHE"));
-    throw err;
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(env, "out of host memory");
-  }
-}
+// "tpp" (also when missing) or "baseline".
+DecodeMethod to_decode_method(Napi::Value v, const std::string& name);
 
 }  // namespace chunkserve

@@ -27,7 +27,7 @@ Napi::Object counters_to_js(Napi::Env env, const CacheCounters& c) {
 Napi::Object snapshot_to_js(Napi::Env env, const CacheSnapshot& snap, const std::string& only_namespace) {
   Napi::Array chunks = Napi::Array::New(env);
   uint32_t n = 0;
-  for (const ChunkInfo& c : snap.chunks) {
+  for (const CacheChunk& c : snap.chunks) {
     if (!only_namespace.empty() && c.ns != only_namespace) continue;
     Napi::Object o = Napi::Object::New(env);
     o.Set("id", c.id);

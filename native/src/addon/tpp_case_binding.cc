@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "addon/js_args.h"
 #include "addon/registry.h"
 #include "cuda/cuda_tpp.h"
 #include "cuda/tpp_host_exec.h"
@@ -22,62 +23,29 @@ namespace chunkserve {
 
 namespace {
 
-Napi::Object get_object(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsObject()) throw std::invalid_argument(std::string("tppCase: ") + key + " must be an object");
-  return v.As<Napi::Object>();
-}
-int get_int(const Napi::Object& o, const char* key, int fallback, bool required) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) {
-    if (required) throw std::invalid_argument(std::string("tppCase: ") + key + " is required");
-    return fallback;
-  }
-  if (!v.IsNumber()) throw std::invalid_argument(std::string("tppCase: ") + key + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (d != static_cast<double>(static_cast<int>(d))) throw std::invalid_argument(std::string("tppCase: ") + key + " must be an integer");
-  return static_cast<int>(d);
-}
-std::vector<int32_t> get_i32(const Napi::Object& o, const char* key) {
-  Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
-    throw std::invalid_argument(std::string("tppCase: ") + key + " must be an Int32Array");
-  Napi::Int32Array a = v.As<Napi::Int32Array>();
-  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
-}
-// Float32Array of exactly `n` values, or empty when absent and optional.
-std::vector<float> get_f32(const Napi::Object& o, const char* key, size_t n, bool required) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() && !required) return {};
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
-    throw std::invalid_argument(std::string("tppCase: ") + key + " must be a Float32Array");
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  if (a.ElementLength() != n)
-    throw std::invalid_argument(std::string("tppCase: ") + key + " must hold " + std::to_string(n) + " values (got " +
-                                std::to_string(a.ElementLength()) + ")");
-  return std::vector<float>(a.Data(), a.Data() + n);
-}
 Napi::Float32Array to_js(Napi::Env env, const std::vector<float>& v) {
   Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
   if (!v.empty()) std::memcpy(a.Data(), v.data(), v.size() * sizeof(float));
   return a;
 }
 
-DecodeWorkList read_work_list(const Napi::Object& w, int chunk_size) {
+DecodeWorkList read_work_list(Napi::Value v, int chunk_size) {
+  const js::Fields w(v, "spec.work");
   DecodeWorkList work;
   work.chunk_size = chunk_size;
-  work.dfs_row = get_i32(w, "dfsRow");
+  auto i32 = [&](const char* key) { return js::to_int32_array(w.get(key), w.name(key)); };
+  work.dfs_row = i32("dfsRow");
   work.seq_ids.assign(work.dfs_row.size(), 0);
   for (size_t i = 0; i < work.seq_ids.size(); ++i) work.seq_ids[i] = static_cast<SeqId>(i);
-  work.shared_chunk = get_i32(w, "sharedChunk");
-  work.shared_begin = get_i32(w, "sharedBegin");
-  work.shared_end = get_i32(w, "sharedEnd");
-  work.shared_partial_offset = get_i32(w, "sharedPartialOffset");
-  work.seq_chunk_offset = get_i32(w, "seqChunkOffset");
-  work.seq_chunks = get_i32(w, "seqChunks");
-  work.seq_chunk_index = get_i32(w, "seqChunkIndex");
-  work.seq_partial_offset = get_i32(w, "seqPartialOffset");
-  work.seq_partials = get_i32(w, "seqPartials");
+  work.shared_chunk = i32("sharedChunk");
+  work.shared_begin = i32("sharedBegin");
+  work.shared_end = i32("sharedEnd");
+  work.shared_partial_offset = i32("sharedPartialOffset");
+  work.seq_chunk_offset = i32("seqChunkOffset");
+  work.seq_chunks = i32("seqChunks");
+  work.seq_chunk_index = i32("seqChunkIndex");
+  work.seq_partial_offset = i32("seqPartialOffset");
+  work.seq_partials = i32("seqPartials");
   return work;
 }
 
@@ -86,62 +54,59 @@ struct Step {
   std::vector<float> q, k, v;
 };
 
+// The optional k, v of a step or prefill: both or neither, n values each.
+void read_kv(const js::Fields& f, size_t n, std::vector<float>& k, std::vector<float>& v) {
+  if (f.has("k") != f.has("v")) throw std::invalid_argument("tppCase: give both k and v, or neither");
+  if (!f.has("k")) return;
+  k = js::to_f32_values(f.get("k"), f.name("k"), n);
+  v = js::to_f32_values(f.get("v"), f.name("v"), n);
+}
+
 Napi::Value TppCase(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  try {
-    if (info.Length() < 1 || !info[0].IsObject()) throw std::invalid_argument("tppCase(spec): spec must be an object");
-    const Napi::Object spec = info[0].As<Napi::Object>();
-    const std::string executor = spec.Get("executor").IsString() ? spec.Get("executor").As<Napi::String>().Utf8Value() : "";
-    if (executor != "host" && executor != "cuda") throw std::invalid_argument("tppCase: executor must be \"host\" or \"cuda\"");
-    const std::string op = spec.Get("op").IsString() ? spec.Get("op").As<Napi::String>().Utf8Value() : "";
-    if (op != "decode" && op != "prefill") throw std::invalid_argument("tppCase: op must be \"decode\" or \"prefill\"");
-    const std::string dtype = spec.Get("dtype").IsString() ? spec.Get("dtype").As<Napi::String>().Utf8Value() : "";
-    if (dtype != "fp16" && dtype != "bf16") throw std::invalid_argument("tppCase: dtype must be \"fp16\" or \"bf16\"");
-
-    ChunkLayout layout;
-    layout.n_layers = get_int(spec, "nLayers", 1, false);
-    layout.n_kv_heads = get_int(spec, "nKvHeads", 0, true);
-    layout.head_dim = get_int(spec, "headDim", 0, true);
-    layout.chunk_size = get_int(spec, "chunkSize", 0, true);
-    layout.dtype = dtype == "fp16" ? KvDType::F16 : KvDType::BF16;
-    const int n_heads = get_int(spec, "nHeads", 0, true);
-    const int layer = get_int(spec, "layer", 0, false);
+  const js::Fields spec(js::arg(info, 0), "spec");
+  const std::string executor = spec.choice("executor", "", {"host", "cuda"});
+  const std::string op = spec.choice("op", "", {"decode", "prefill"});
+  ChunkLayout layout;
+  layout.dtype = spec.choice("dtype", "", {"fp16", "bf16"}) == "fp16" ? DType::F16 : DType::BF16;
+  layout.n_layers = static_cast<int>(spec.integer("nLayers", 1, 1, 1024));
+  layout.n_kv_heads = static_cast<int>(spec.required_integer("nKvHeads", 1, 1024));
+  layout.head_dim = static_cast<int>(spec.required_integer("headDim", 1, 4096));
+  layout.chunk_size = static_cast<int>(spec.required_integer("chunkSize", 1, 4096));
+  const int n_heads = static_cast<int>(spec.required_integer("nHeads", 1, 65536));
+  const int layer = static_cast<int>(spec.integer("layer", 0, 0, layout.n_layers - 1));
+  const int n_chunks = static_cast<int>(spec.required_integer("nChunks", 1, 1 << 24));
+  return js::guarded(env, [&]() -> Napi::Value {
     check_tpp_shape(layout, n_heads);
-    if (layout.n_layers < 1 || layer < 0 || layer >= layout.n_layers) throw std::invalid_argument("tppCase: layer out of range");
-    const int n_chunks = get_int(spec, "nChunks", 0, true);
-    if (n_chunks < 1) throw std::invalid_argument("tppCase: nChunks must be >= 1");
     const size_t D = layout.head_dim, KV = layout.n_kv_heads, H = n_heads;
 
     // The pool in the storage dtype.
-    const std::vector<float> pool_f = get_f32(spec, "pool", static_cast<size_t>(n_chunks) * layout.chunk_elems(), true);
+    const std::vector<float> pool_f =
+        js::to_f32_values(spec.get("pool"), spec.name("pool"), static_cast<size_t>(n_chunks) * layout.chunk_elems());
     std::vector<uint16_t> pool(pool_f.size());
-    for (size_t i = 0; i < pool.size(); ++i) pool[i] = tpp_to_storage(layout.dtype, pool_f[i]);
+    for (size_t i = 0; i < pool.size(); ++i) pool[i] = float_to_bits16(layout.dtype, pool_f[i]);
 
     Napi::Object result = Napi::Object::New(env);
     if (op == "decode") {
-      const DecodeWorkList work0 = read_work_list(get_object(spec, "work"), layout.chunk_size);
+      const DecodeWorkList work0 = read_work_list(spec.get("work"), layout.chunk_size);
       const size_t n = work0.dfs_row.size();
       for (int32_t id : work0.shared_chunk)
         if (id >= n_chunks) throw std::invalid_argument("tppCase: shared chunk id outside the pool");
       for (int32_t id : work0.seq_chunks)
         if (id >= n_chunks) throw std::invalid_argument("tppCase: own chunk id outside the pool");
-      Napi::Value steps_v = spec.Get("steps");
-      if (!steps_v.IsArray()) throw std::invalid_argument("tppCase: steps must be an array");
-      Napi::Array steps_js = steps_v.As<Napi::Array>();
+      if (!spec.get("steps").IsArray()) throw std::invalid_argument("tppCase: steps must be an array");
+      Napi::Array steps_js = spec.get("steps").As<Napi::Array>();
       std::vector<Step> steps;
       for (uint32_t s = 0; s < steps_js.Length(); ++s) {
-        if (!steps_js.Get(s).IsObject()) throw std::invalid_argument("tppCase: each step must be an object");
-        const Napi::Object so = steps_js.Get(s).As<Napi::Object>();
+        const js::Fields so(steps_js.Get(s), "spec.steps[" + std::to_string(s) + "]");
         Step st;
-        st.seq_len = get_i32(so, "seqLen");
+        st.seq_len = js::to_int32_array(so.get("seqLen"), so.name("seqLen"));
         if (st.seq_len.size() != n) throw std::invalid_argument("tppCase: seqLen must have one entry per sequence");
-        st.q = get_f32(so, "q", n * H * D, true);
-        st.k = get_f32(so, "k", n * KV * D, false);
-        st.v = get_f32(so, "v", n * KV * D, false);
-        if (st.k.empty() != st.v.empty()) throw std::invalid_argument("tppCase: give both k and v, or neither");
+        st.q = js::to_f32_values(so.get("q"), so.name("q"), n * H * D);
+        read_kv(so, n * KV * D, st.k, st.v);
         steps.push_back(std::move(st));
       }
-      const int target_blocks = get_int(spec, "targetBlocks", 0, false);
+      const int target_blocks = static_cast<int>(spec.integer("targetBlocks", 0, 0, 1 << 20));
       Napi::Array outs = Napi::Array::New(env, steps.size());
       uint64_t uploads = 0;
       TppDevicePlan plan_seen;
@@ -196,16 +161,15 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
       result.Set("chunksPerPiece", static_cast<double>(plan_seen.chunks_per_piece));
       result.Set("partialRows", static_cast<double>(plan_seen.n_partial_rows));
     } else {
-      const std::vector<int32_t> path = get_i32(spec, "path");
+      const std::vector<int32_t> path = js::to_int32_array(spec.get("path"), spec.name("path"));
       for (int32_t id : path)
         if (id < 0 || id >= n_chunks) throw std::invalid_argument("tppCase: path chunk id outside the pool");
-      const int pos0 = get_int(spec, "pos0", 0, true);
-      const int n_q = get_int(spec, "nQ", 0, true);
+      const int pos0 = static_cast<int>(spec.required_integer("pos0", 0, INT32_MAX));
+      const int n_q = static_cast<int>(spec.required_integer("nQ", 0, INT32_MAX));
       const TppDevicePlan plan = build_tpp_prefill_plan(path, layout, n_heads, pos0, n_q);  // validates first
-      const std::vector<float> q = get_f32(spec, "q", static_cast<size_t>(n_q) * H * D, true);
-      const std::vector<float> k = get_f32(spec, "k", static_cast<size_t>(n_q) * KV * D, false);
-      const std::vector<float> v = get_f32(spec, "v", static_cast<size_t>(n_q) * KV * D, false);
-      if (k.empty() != v.empty()) throw std::invalid_argument("tppCase: give both k and v, or neither");
+      const std::vector<float> q = js::to_f32_values(spec.get("q"), spec.name("q"), static_cast<size_t>(n_q) * H * D);
+      std::vector<float> k, v;
+      read_kv(spec, static_cast<size_t>(n_q) * KV * D, k, v);
       std::vector<float> out(static_cast<size_t>(n_q) * H * D, std::nanf(""));
       if (executor == "host") {
         for (int t = 0; !k.empty() && t < n_q; ++t) {
@@ -215,7 +179,7 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
               uint16_t* dst = pool.data() + static_cast<size_t>(path[pos / layout.chunk_size]) * layout.chunk_elems() +
                               layout.row_offset(layer, kv, static_cast<int>(h), pos % layout.chunk_size);
               const float* src = (kv == 0 ? k : v).data() + (static_cast<size_t>(t) * KV + h) * D;
-              for (size_t d = 0; d < D; ++d) dst[d] = tpp_to_storage(layout.dtype, src[d]);
+              for (size_t d = 0; d < D; ++d) dst[d] = float_to_bits16(layout.dtype, src[d]);
             }
         }
         tpp_host_prefill(plan, layout, pool.data(), layer, n_heads, pos0, q.data(), out.data());
@@ -245,12 +209,10 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
       result.Set("out", to_js(env, out));
     }
     std::vector<float> stored(pool.size());
-    for (size_t i = 0; i < pool.size(); ++i) stored[i] = tpp_from_storage(layout.dtype, pool[i]);
+    for (size_t i = 0; i < pool.size(); ++i) stored[i] = bits16_to_float(layout.dtype, pool[i]);
     result.Set("storedPool", to_js(env, stored));
     return result;
-  } catch (const std::exception& e) {
-    throw Napi::Error::New(env, e.what());
-  }
+  });
 }
 
 AddonRegistrar registrar([](Napi::Env env, Napi::Object exports) {

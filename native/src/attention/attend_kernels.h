@@ -37,13 +37,13 @@ struct AttendKernels {
 };
 
 // Kernels for this CPU's SIMD level (see cpu_features.h); nullptr for an unsupported head_dim.
-const AttendKernels* attend_kernels(int head_dim, KvDType dtype);
-const AttendKernels* attend_kernels_for(SimdLevel level, int head_dim, KvDType dtype);
+const AttendKernels* attend_kernels(int head_dim, DType dtype);
+const AttendKernels* attend_kernels_for(SimdLevel level, int head_dim, DType dtype);
 bool head_dim_supported(int head_dim);
 
 // Per instruction set (attend_kernels_<isa>.cc).
-const AttendKernels* attend_kernels_portable(int head_dim, KvDType dtype);
-const AttendKernels* attend_kernels_avx2(int head_dim, KvDType dtype);
-const AttendKernels* attend_kernels_avx512(int head_dim, KvDType dtype);
+const AttendKernels* attend_kernels_portable(int head_dim, DType dtype);
+const AttendKernels* attend_kernels_avx2(int head_dim, DType dtype);
+const AttendKernels* attend_kernels_avx512(int head_dim, DType dtype);
 
 }  // namespace chunkserve

@@ -8,10 +8,10 @@
 #include "attention/attend_kernels_impl.h"
 
 namespace chunkserve {
-const AttendKernels* attend_kernels_avx2(int head_dim, KvDType dtype) { return isa_avx2::lookup(head_dim, dtype); }
+const AttendKernels* attend_kernels_avx2(int head_dim, DType dtype) { return isa_avx2::lookup(head_dim, dtype); }
 }  // namespace chunkserve
 #else
 namespace chunkserve {
-const AttendKernels* attend_kernels_avx2(int, KvDType) { return nullptr; }
+const AttendKernels* attend_kernels_avx2(int, DType) { return nullptr; }
 }  // namespace chunkserve
 #endif

@@ -22,15 +22,15 @@ constexpr int kTileDims = W == 16 ? 8 : 4;    // rv PV: head dims x 2 row vector
 inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
 // W consecutive elements of a K/V plane starting at element idx, as fp32.
-template <KvDType DT>
+template <DType DT>
 inline V load_kv(const void* base, size_t idx) {
-  if constexpr (DT == KvDType::F32) return S::load(static_cast<const float*>(base) + idx);
-  else if constexpr (DT == KvDType::F16) return S::load_f16(static_cast<const uint16_t*>(base) + idx);
+  if constexpr (DT == DType::F32) return S::load(static_cast<const float*>(base) + idx);
+  else if constexpr (DT == DType::F16) return S::load_f16(static_cast<const uint16_t*>(base) + idx);
   else return S::load_bf16(static_cast<const uint16_t*>(base) + idx);
 }
 
 // ---- dv: G query rows, vectors along head_dim ---------------------------------------------
-template <int HD, KvDType DT>
+template <int HD, DType DT>
 void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s) {
   static_assert(HD % W == 0, "head_dim must be a multiple of the vector width");
   constexpr int NV = HD / W;
@@ -171,7 +171,7 @@ inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r
   }
 }
 
-template <int HD, KvDType DT>
+template <int HD, DType DT>
 void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, const float* limit, float* ot, float* m,
         float* l, RvScratch& sc, const void* next_k, const void* next_v) {
   if (n_tok <= 0) return;
@@ -181,13 +181,13 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
   if (next_k != nullptr && next_v != nullptr) {
     pf.k = static_cast<const char*>(next_k);
     pf.v = static_cast<const char*>(next_v);
-    pf.bytes = n_elems * (DT == KvDType::F32 ? 4 : 2);  // the next chunk is full when there is one
+    pf.bytes = n_elems * (DT == DType::F32 ? 4 : 2);  // the next chunk is full when there is one
     const size_t calls = static_cast<size_t>((n_rv + 1) / 2) * (n_tok / kTileTokens + HD / kTileDims);
     pf.step = (pf.bytes / std::max<size_t>(calls, 1) + 64) / 64 * 64;
   }
   const float* kf;  // [n_tok][HD] fp32
   const float* vf;  // [n_tok][HD] fp32
-  if constexpr (DT == KvDType::F32) {
+  if constexpr (DT == DType::F32) {
     kf = static_cast<const float*>(k);
     vf = static_cast<const float*>(v);
   } else {  // convert once per chunk: the GEMMs below broadcast single fp32 elements
@@ -252,19 +252,19 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
 
 // ---- table ------------------------------------------------------------------------------
 template <int HD>
-constexpr AttendKernels entry(KvDType dt) {
-  return dt == KvDType::F32   ? AttendKernels{HD, W, &dv<HD, KvDType::F32>, &rv<HD, KvDType::F32>}
-         : dt == KvDType::F16 ? AttendKernels{HD, W, &dv<HD, KvDType::F16>, &rv<HD, KvDType::F16>}
-                              : AttendKernels{HD, W, &dv<HD, KvDType::BF16>, &rv<HD, KvDType::BF16>};
+constexpr AttendKernels entry(DType dt) {
+  return dt == DType::F32   ? AttendKernels{HD, W, &dv<HD, DType::F32>, &rv<HD, DType::F32>}
+         : dt == DType::F16 ? AttendKernels{HD, W, &dv<HD, DType::F16>, &rv<HD, DType::F16>}
+                              : AttendKernels{HD, W, &dv<HD, DType::BF16>, &rv<HD, DType::BF16>};
 }
 
-inline const AttendKernels* lookup(int head_dim, KvDType dt) {
+inline const AttendKernels* lookup(int head_dim, DType dt) {
   static const AttendKernels table[5][3] = {
-      {entry<64>(KvDType::F32), entry<64>(KvDType::F16), entry<64>(KvDType::BF16)},
-      {entry<80>(KvDType::F32), entry<80>(KvDType::F16), entry<80>(KvDType::BF16)},
-      {entry<96>(KvDType::F32), entry<96>(KvDType::F16), entry<96>(KvDType::BF16)},
-      {entry<128>(KvDType::F32), entry<128>(KvDType::F16), entry<128>(KvDType::BF16)},
-      {entry<256>(KvDType::F32), entry<256>(KvDType::F16), entry<256>(KvDType::BF16)},
+      {entry<64>(DType::F32), entry<64>(DType::F16), entry<64>(DType::BF16)},
+      {entry<80>(DType::F32), entry<80>(DType::F16), entry<80>(DType::BF16)},
+      {entry<96>(DType::F32), entry<96>(DType::F16), entry<96>(DType::BF16)},
+      {entry<128>(DType::F32), entry<128>(DType::F16), entry<128>(DType::BF16)},
+      {entry<256>(DType::F32), entry<256>(DType::F16), entry<256>(DType::BF16)},
   };
   int row;
   switch (head_dim) {

@@ -5,5 +5,5 @@
 #include "attention/attend_kernels_impl.h"
 
 namespace chunkserve {
-const AttendKernels* attend_kernels_portable(int head_dim, KvDType dtype) { return isa_portable::lookup(head_dim, dtype); }
+const AttendKernels* attend_kernels_portable(int head_dim, DType dtype) { return isa_portable::lookup(head_dim, dtype); }
 }  // namespace chunkserve

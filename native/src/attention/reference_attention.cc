@@ -16,7 +16,7 @@ static void reference_row(const KvCache& cache, SeqId seq, int layer, int h, int
     const KvSlot slot = cache.locate(seq, t);
     const uint8_t* k = cache.plane(slot.chunk, layer, 0, h);
     double dot = 0;
-    for (int d = 0; d < hd; ++d) dot += static_cast<double>(q[d]) * load_as_double(c.dtype, k, static_cast<size_t>(slot.slot) * hd + d);
+    for (int d = 0; d < hd; ++d) dot += static_cast<double>(q[d]) * load_double(c.dtype, k, static_cast<size_t>(slot.slot) * hd + d);
     s[t] = dot * scale;
     mx = std::max(mx, s[t]);
   }
@@ -27,7 +27,7 @@ static void reference_row(const KvCache& cache, SeqId seq, int layer, int h, int
     sum += p;
     const KvSlot slot = cache.locate(seq, t);
     const uint8_t* v = cache.plane(slot.chunk, layer, 1, h);
-    for (int d = 0; d < hd; ++d) out[d] += p * load_as_double(c.dtype, v, static_cast<size_t>(slot.slot) * hd + d);
+    for (int d = 0; d < hd; ++d) out[d] += p * load_double(c.dtype, v, static_cast<size_t>(slot.slot) * hd + d);
   }
   if (sum > 0)
     for (int d = 0; d < hd; ++d) out[d] /= sum;

@@ -16,7 +16,7 @@ struct ChunkLayout {
   int n_kv_heads = 1;
   int head_dim = 128;
   int chunk_size = 64;
-  KvDType dtype = KvDType::F32;
+  DType dtype = DType::F32;
 
   size_t elem_bytes() const { return dtype_size(dtype); }
   // Elements in one plane [chunk_size][head_dim].

@@ -314,6 +314,11 @@ int32_t KvCache::chunk_ref_count(ChunkId chunk) const {
   return impl_->tree.at(chunk).ref;
 }
 
+int32_t KvCache::chunk_computed(ChunkId chunk) const {
+  if (chunk < 0 || chunk >= impl_->tree.capacity()) throw CacheError("chunk id out of range");
+  return impl_->tree.at(chunk).n_computed;
+}
+
 // ---- pinning --------------------------------------------------------------------------------
 
 static std::vector<ChunkId> pin_path(const ChunkTree& tree, NamespaceId ns, const std::vector<int32_t>& tokens,
@@ -392,7 +397,7 @@ CacheSnapshot KvCache::snapshot() const {
   snap.version = version_;
   for (ChunkId id : tree.dfs_order()) {
     const ChunkRecord& r = tree.at(id);
-    ChunkInfo info;
+    CacheChunk info;
     info.id = id;
     info.parent = r.parent;
     info.ns = tree.namespace_name(r.ns);

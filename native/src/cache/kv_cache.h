@@ -18,7 +18,8 @@
 //  - Every mutating call either completes or throws without changing the cache (strong
 //    guarantee); CacheFullError when the pool cannot supply the chunks even after eviction.
 //
-// Thread safety: none. Call the cache from one thread (the scheduler). Attention kernels read
+// Thread safety: none. Call the cache from one thread: in the runtime, the scheduler thread (JS
+// reaches the cache only through its inbox, runtime/scheduler.h). Attention kernels read
 // it from the thread pool while no mutating call runs.
 //
 // Typical runtime flow for a request:
@@ -63,7 +64,7 @@ struct KvCacheConfig {
   int n_kv_heads = 1;
   int head_dim = 128;
   int chunk_size = 64;           // tokens per chunk (c)
-  KvDType dtype = KvDType::F32;  // storage dtype; compute is fp32
+  DType dtype = DType::F32;  // storage dtype; compute is fp32
   size_t pool_bytes = size_t(256) << 20;  // KV_CACHE_BYTES; capacity = pool_bytes / chunk_bytes
 
   ChunkLayout layout() const { return ChunkLayout{n_layers, n_kv_heads, head_dim, chunk_size, dtype}; }
@@ -98,7 +99,7 @@ struct CacheCounters {
   uint64_t live_sequences = 0;
 };
 
-struct ChunkInfo {
+struct CacheChunk {
   ChunkId id = kNoChunk;
   ChunkId parent = kNoChunk;  // kNoChunk for a chunk under a namespace root
   std::string ns;
@@ -111,7 +112,7 @@ struct ChunkInfo {
 
 // Plain data for the dashboard (and for the runtime to return to JS).
 struct CacheSnapshot {
-  std::vector<ChunkInfo> chunks;  // every used chunk, parents before children
+  std::vector<CacheChunk> chunks;  // every used chunk, parents before children
   CacheCounters counters;
   uint64_t version = 0;
 };
@@ -180,6 +181,8 @@ class KvCache {
   std::vector<SeqId> live_sequences() const;  // ascending ids
   // Live sequences whose path contains chunk (ref_count of the chunk).
   int32_t chunk_ref_count(ChunkId chunk) const;
+  // Leading tokens of the chunk whose K/V are computed.
+  int32_t chunk_computed(ChunkId chunk) const;
 
   // ---- prefix pinning (pre-warmed system prompts) -----------------------------------------
   // Pins the cached, computed chunks matching the longest prefix of tokens under ns (full chunks

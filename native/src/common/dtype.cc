@@ -1,22 +1,25 @@
 #include "common/dtype.h"
 
+#include <cctype>
 #include <stdexcept>
 
 namespace chunkserve {
 
-const char* dtype_name(KvDType t) {
+const char* dtype_name(DType t) {
   switch (t) {
-    case KvDType::F16: return "fp16";
-    case KvDType::BF16: return "bf16";
+    case DType::F16: return "fp16";
+    case DType::BF16: return "bf16";
     default: return "fp32";
   }
 }
 
-KvDType parse_dtype(const std::string& name) {
-  if (name == "fp32" || name == "f32" || name == "float32") return KvDType::F32;
-  if (name == "fp16" || name == "f16" || name == "float16") return KvDType::F16;
-  if (name == "bf16" || name == "bfloat16") return KvDType::BF16;
-  throw std::invalid_argument("unknown KV dtype '" + name + "' (expected fp32, fp16 or bf16)");
+DType parse_dtype(const std::string& name, const char* what) {
+  std::string n = name;
+  for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (n == "fp32" || n == "f32" || n == "float32") return DType::F32;
+  if (n == "fp16" || n == "f16" || n == "float16") return DType::F16;
+  if (n == "bf16" || n == "bfloat16") return DType::BF16;
+  throw std::invalid_argument(std::string("unknown ") + what + " '" + name + "' (expected fp32, fp16 or bf16)");
 }
 
 float half_to_float(uint16_t h) {
@@ -70,17 +73,17 @@ uint16_t float_to_half(float f) {
   return sign | static_cast<uint16_t>(v >> 13);
 }
 
-void store_as(KvDType t, const float* src, void* dst, size_t n) {
+void store_as(DType t, const float* src, void* dst, size_t n) {
   switch (t) {
-    case KvDType::F32:
+    case DType::F32:
       std::memcpy(dst, src, n * 4);
       return;
-    case KvDType::F16: {
+    case DType::F16: {
       auto* d = static_cast<uint16_t*>(dst);
       for (size_t i = 0; i < n; ++i) d[i] = float_to_half(src[i]);
       return;
     }
-    case KvDType::BF16: {
+    case DType::BF16: {
       auto* d = static_cast<uint16_t*>(dst);
       for (size_t i = 0; i < n; ++i) d[i] = float_to_bf16(src[i]);
       return;
@@ -88,29 +91,21 @@ void store_as(KvDType t, const float* src, void* dst, size_t n) {
   }
 }
 
-void load_as_float(KvDType t, const void* src, float* dst, size_t n) {
+void load_as_float(DType t, const void* src, float* dst, size_t n) {
   switch (t) {
-    case KvDType::F32:
+    case DType::F32:
       std::memcpy(dst, src, n * 4);
       return;
-    case KvDType::F16: {
+    case DType::F16: {
       const auto* s = static_cast<const uint16_t*>(src);
       for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(s[i]);
       return;
     }
-    case KvDType::BF16: {
+    case DType::BF16: {
       const auto* s = static_cast<const uint16_t*>(src);
       for (size_t i = 0; i < n; ++i) dst[i] = bf16_to_float(s[i]);
       return;
     }
-  }
-}
-
-double load_as_double(KvDType t, const void* src, size_t i) {
-  switch (t) {
-    case KvDType::F16: return half_to_float(static_cast<const uint16_t*>(src)[i]);
-    case KvDType::BF16: return bf16_to_float(static_cast<const uint16_t*>(src)[i]);
-    default: return static_cast<const float*>(src)[i];
   }
 }
 

@@ -1,6 +1,5 @@
 #include "common/thread_pool.h"
 
-#include <cstdlib>
 
 namespace chunkserve {
 
@@ -10,10 +9,6 @@ static thread_local bool tls_in_task = false;
 static thread_local int tls_thread = 0;
 
 static int default_threads() {
-  if (const char* env = std::getenv("CHUNKSERVE_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0) return n;
-  }
   unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(hc);
 }

@@ -18,14 +18,14 @@ namespace chunkserve {
 
 class ThreadPool {
  public:
-  // n_threads counts the caller; <= 0 means std::thread::hardware_concurrency()
-  // (or CHUNKSERVE_THREADS when set).
+  // n_threads counts the caller; <= 0 means one per core (std::thread::hardware_concurrency()).
   explicit ThreadPool(int n_threads = 0);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  // The process-wide pool, created on first use.
+  // The process-wide pool (one thread per core), created on first use: for the JS KvCache's
+  // attention and the benchmarks. The model runtime owns its own pool (its `threads` option).
   static ThreadPool& global();
 
   int size() const { return n_threads_; }

@@ -127,11 +127,11 @@ int row_blocks(int rows) { return std::max(1, (rows + kTppRowsPerBlock - 1) / kT
 
 }  // namespace
 
-int launch_tpp_tiles(KvDType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
+int launch_tpp_tiles(DType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
                      int row_blocks, bool programmatic, void* stream) {
-  if (dtype == KvDType::F16)
+  if (dtype == DType::F16)
     return launch_tpp_tiles_f16(head_dim, mode, args, n_pieces, row_blocks, programmatic, stream);
-  if (dtype == KvDType::BF16)
+  if (dtype == DType::BF16)
     return launch_tpp_tiles_bf16(head_dim, mode, args, n_pieces, row_blocks, programmatic, stream);
   return cudaErrorInvalidValue;
 }
@@ -179,7 +179,7 @@ void DeviceBuffer::fill_bytes(int value, size_t bytes) {
 
 // ---- CudaChunkStorage -------------------------------------------------------------------------
 CudaChunkStorage::CudaChunkStorage(const ChunkLayout& layout, size_t pool_bytes) : layout_(layout) {
-  if (layout.dtype != KvDType::F16 && layout.dtype != KvDType::BF16)
+  if (layout.dtype != DType::F16 && layout.dtype != DType::BF16)
     throw std::invalid_argument("CUDA chunk pool: storage dtype must be fp16 or bf16");
   if (layout.chunk_bytes() == 0 || pool_bytes < layout.chunk_bytes())
     throw std::invalid_argument("CUDA chunk pool: pool_bytes is smaller than one chunk");
@@ -272,7 +272,7 @@ void CudaTppDecoder::append_kv(const CudaChunkStorage& pool, int layer, const fl
   const auto* refs = reinterpret_cast<const TppChunkRef*>(pb + off_refs_);
   const auto* qrow = reinterpret_cast<const int32_t*>(pb + off_qrow_);
   const auto* lens = static_cast<const int32_t*>(len_buf_.get());
-  if (layout_.dtype == KvDType::F16)
+  if (layout_.dtype == DType::F16)
     append_decode_kernel<__half><<<grid, 128, 0, as_stream(stream)>>>(
         static_cast<__half*>(pool.device_base()), a.chunk_elems, a.layer_offset, a.chunk_size, layout_.head_dim,
         a.n_kv_heads, sf, refs, lens, qrow, k, v);
@@ -339,7 +339,7 @@ void cuda_prefill(const CudaChunkStorage& pool, const std::vector<int32_t>& path
   if (k != nullptr || v != nullptr) {
     if (k == nullptr || v == nullptr) throw std::invalid_argument("CUDA prefill: pass both k and v, or neither");
     const dim3 grid(n_q, L.n_kv_heads);
-    if (L.dtype == KvDType::F16)
+    if (L.dtype == DType::F16)
       write_rows_kernel<__half><<<grid, 128, 0, as_stream(stream)>>>(static_cast<__half*>(pool.device_base()),
                                                                       a.chunk_elems, a.layer_offset, L.chunk_size,
                                                                       L.head_dim, L.n_kv_heads, refs, pos0, k, v);

@@ -52,7 +52,7 @@ void fill_pool(CudaChunkStorage& pool, const std::vector<int32_t>& logical, uint
   const int64_t ce = static_cast<int64_t>(pool.layout().chunk_elems());
   const int64_t total = ce * static_cast<int64_t>(logical.size());
   const auto* lg = static_cast<const int32_t*>(map.get());
-  if (pool.layout().dtype == KvDType::F16)
+  if (pool.layout().dtype == DType::F16)
     fill_chunks_kernel<__half><<<1024, 256>>>(static_cast<__half*>(pool.device_base()), ce, lg, total, seed);
   else
     fill_chunks_kernel<__nv_bfloat16><<<1024, 256>>>(static_cast<__nv_bfloat16*>(pool.device_base()), ce, lg, total, seed);

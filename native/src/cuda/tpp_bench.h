@@ -25,7 +25,7 @@ struct CudaBenchSpec {
   int n_kv_heads = 32;
   int head_dim = 128;
   int chunk_size = 64;
-  KvDType dtype = KvDType::F16;
+  DType dtype = DType::F16;
   int reps = 15;
   int iters = 20;
   bool baseline = true;  // also time the baseline

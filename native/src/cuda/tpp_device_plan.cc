@@ -22,7 +22,7 @@ void check_csr(const std::vector<int32_t>& offset, size_t n_rows, size_t n_value
 }  // namespace
 
 void check_tpp_shape(const ChunkLayout& layout, int n_heads) {
-  if (layout.dtype != KvDType::F16 && layout.dtype != KvDType::BF16)
+  if (layout.dtype != DType::F16 && layout.dtype != DType::BF16)
     fail("the CUDA kernels store K/V as fp16 or bf16 (tensor cores), not fp32");
   const int d = layout.head_dim;
   if (d != 64 && d != 80 && d != 96 && d != 128)

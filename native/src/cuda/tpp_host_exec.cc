@@ -12,39 +12,6 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-uint16_t f32_to_f16(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000u;
-  const uint32_t abs = x & 0x7fffffffu;
-  if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00u);  // NaN
-  if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00u);  // rounds to >= 65520: inf
-  if (abs < 0x38800000u) {  // below the smallest normal half: subnormal or zero
-    float a;
-    std::memcpy(&a, &abs, 4);
-    return static_cast<uint16_t>(sign | static_cast<uint32_t>(std::nearbyint(a * 16777216.0f)));  // units of 2^-24
-  }
-  const uint32_t mant_round = abs + 0xfffu + ((abs >> 13) & 1u);  // round to nearest even at bit 13
-  return static_cast<uint16_t>(sign | ((mant_round - 0x38000000u) >> 13));
-}
-
-float f16_to_f32(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  const uint32_t e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
-  float out;
-  if (e == 0) {
-    out = std::ldexp(static_cast<float>(m), -24);
-    uint32_t u;
-    std::memcpy(&u, &out, 4);
-    u |= sign;
-    std::memcpy(&out, &u, 4);
-    return out;
-  }
-  const uint32_t u = sign | (e == 31 ? (0xffu << 23) | (m << 13) : ((e + 112) << 23) | (m << 13));
-  std::memcpy(&out, &u, 4);
-  return out;
-}
-
 struct Emu {
   const TppDevicePlan& plan;
   const ChunkLayout& layout;
@@ -66,7 +33,7 @@ struct Emu {
   void attend(const TppPiece& p, int kvh, const float* q_row, int causal_pos, float* o, float& m, float& l) const {
     const int D = layout.head_dim;
     std::vector<float> qr(D);
-    for (int d = 0; d < D; ++d) qr[d] = tpp_from_storage(layout.dtype, tpp_to_storage(layout.dtype, q_row[d]));
+    for (int d = 0; d < D; ++d) qr[d] = bits16_to_float(layout.dtype, float_to_bits16(layout.dtype, q_row[d]));
     std::fill(o, o + D, 0.f);
     m = kNegInf;
     l = 0.f;
@@ -87,7 +54,7 @@ struct Emu {
             continue;
           }
           float acc = 0.f;
-          for (int d = 0; d < D; ++d) acc += qr[d] * tpp_from_storage(layout.dtype, K[tok * D + d]);
+          for (int d = 0; d < D; ++d) acc += qr[d] * bits16_to_float(layout.dtype, K[tok * D + d]);
           s[t] = acc * scale_log2;
           mx = std::max(mx, s[t]);
         }
@@ -104,9 +71,9 @@ struct Emu {
         for (int d = 0; d < D; ++d) o[d] *= alpha;
         for (int t = 0; t < 16; ++t) {
           if (s[t] == 0.f) continue;
-          const float pr = tpp_from_storage(layout.dtype, tpp_to_storage(layout.dtype, s[t]));
+          const float pr = bits16_to_float(layout.dtype, float_to_bits16(layout.dtype, s[t]));
           const uint16_t* vrow = V + (t0 + t) * D;
-          for (int d = 0; d < D; ++d) o[d] += pr * tpp_from_storage(layout.dtype, vrow[d]);
+          for (int d = 0; d < D; ++d) o[d] += pr * bits16_to_float(layout.dtype, vrow[d]);
         }
       }
     }
@@ -115,8 +82,6 @@ struct Emu {
 
 }  // namespace
 
-uint16_t tpp_to_storage(KvDType t, float x) { return t == KvDType::BF16 ? float_to_bf16(x) : f32_to_f16(x); }
-float tpp_from_storage(KvDType t, uint16_t x) { return t == KvDType::BF16 ? bf16_to_float(x) : f16_to_f32(x); }
 
 void tpp_host_decode(const TppDevicePlan& plan, const ChunkLayout& layout, const uint16_t* pool, int layer,
                      int n_heads, const std::vector<int32_t>& seq_len, const float* q, float* out) {
@@ -194,7 +159,7 @@ void tpp_host_append(const TppDevicePlan& plan, const ChunkLayout& layout, uint1
       for (int kv = 0; kv < 2; ++kv) {
         uint16_t* dst = pool + static_cast<size_t>(r.chunk) * layout.chunk_elems() + layout.row_offset(layer, kv, h, slot);
         const float* src = (kv == 0 ? k : v) + (row + h) * D;
-        for (int d = 0; d < D; ++d) dst[d] = tpp_to_storage(layout.dtype, src[d]);
+        for (int d = 0; d < D; ++d) dst[d] = float_to_bits16(layout.dtype, src[d]);
       }
   }
 }

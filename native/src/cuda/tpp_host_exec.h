@@ -29,8 +29,5 @@ void tpp_host_prefill(const TppDevicePlan& plan, const ChunkLayout& layout, cons
 void tpp_host_append(const TppDevicePlan& plan, const ChunkLayout& layout, uint16_t* pool, int layer,
                      const std::vector<int32_t>& seq_len, const float* k, const float* v);
 
-// Storage conversions of the emulation (round to nearest even).
-uint16_t tpp_to_storage(KvDType t, float x);
-float tpp_from_storage(KvDType t, uint16_t x);
 
 }  // namespace chunkserve

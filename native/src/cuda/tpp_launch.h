@@ -55,7 +55,7 @@ inline size_t tpp_smem_bytes(int head_dim, int chunk_size) {
 // (0 = success). dtype: F16 or BF16; head_dim 64, 80, 96 or 128 (check_tpp_shape first).
 // programmatic: launch with programmatic stream serialisation (Hopper PDL; FinalDecode after a
 // Partial launch only), see tpp_kernels.cuh.
-int launch_tpp_tiles(KvDType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
+int launch_tpp_tiles(DType dtype, int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces,
                      int row_blocks, bool programmatic, void* stream);
 int launch_tpp_tiles_f16(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks,
                          bool programmatic, void* stream);

@@ -1,42 +1,37 @@
-// One forward step of the decoder over a mixed batch: decode items (one new token each, batched
-// into TPP/baseline decode attention) and prefill pieces (several prompt tokens of one sequence,
-// causal prefill attention over the cached prefix). Every linear layer runs once over all tokens
-// of the step, so the weights are read once per step.
+// One forward step of the decoder over a batch (runtime/batch.h): decode rows (one new token
+// each, batched into TPP/baseline decode attention) and prefill spans (several prompt tokens of
+// one sequence, causal prefill attention over the cached prefix). Every linear layer runs once
+// over all rows of the step, so the weights are read once per step.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "model/forward_backend.h"
+#include "model/backend.h"
 
 namespace chunkserve {
 
 class Forward {
  public:
-  Forward(const ModelConfig& cfg, const ModelWeights& weights, std::unique_ptr<ForwardBackend> backend);
+  Forward(const ModelConfig& cfg, const ModelWeights& weights, Backend& backend);
   ~Forward();
 
-  // decode: items with n == 1 (the newest token of each, already appended to the cache);
-  // prefill: items with n >= 1. tokens: [sum of n] the items' token ids, decode items first.
-  // Writes K/V of every item into the cache and, for every decode item and every prefill item
-  // with want_logits[i] (indexed over prefill items), the logits of its last token:
-  // logits: [n_decode + count(want_logits), vocab], decode rows first.
-  // Does not mark anything computed (the caller does, under its lock).
-  void run(KvCache& cache, DecodePlan& plan, const std::vector<ForwardItem>& decode,
-           const std::vector<ForwardItem>& prefill, const std::vector<bool>& want_logits,
-           const std::vector<int32_t>& tokens, std::vector<float>& logits);
+  // Writes K/V of every row of the batch into the cache and the logits of every row that wants
+  // them: logits: [batch.n_logits(), vocab], in the batch's logits order (decode rows first).
+  // The decode rows' tokens must be appended to the cache already. Marks nothing computed (the
+  // caller does). Throws std::invalid_argument for a token id outside the vocabulary.
+  void run(KvCache& cache, DecodePlan& plan, const Batch& batch, std::vector<float>& logits);
 
   const ModelConfig& config() const { return cfg_; }
-  ForwardBackend& backend() { return *backend_; }
 
  private:
-  void ensure_capacity(int64_t n_tokens, int64_t n_out);
+  void ensure_capacity(int64_t n_rows, int64_t n_logits);
 
   ModelConfig cfg_;
   const ModelWeights& w_;
-  std::unique_ptr<ForwardBackend> backend_;
-  int64_t cap_tokens_ = 0, cap_out_ = 0;
-  // Activations in backend memory, sized for cap_tokens_ rows.
+  Backend& be_;
+  int64_t cap_rows_ = 0, cap_logits_ = 0;
+  // Activations in backend memory, sized for cap_rows_ rows.
   float* x_ = nullptr;      // [T, hidden] residual stream
   float* xn_ = nullptr;     // [T, hidden] normalised input of a sub-layer
   float* q_ = nullptr;      // [T, q_dim]
@@ -46,8 +41,8 @@ class Forward {
   float* proj_ = nullptr;   // [T, hidden] o_proj / down_proj output
   float* gate_ = nullptr;   // [T, intermediate] SwiGLU output
   float* up_ = nullptr;     // [T, intermediate] up projection (scratch)
-  float* last_ = nullptr;   // [n_out, hidden] final-normed rows that need logits
-  float* logits_ = nullptr; // [n_out, vocab]
+  float* last_ = nullptr;   // [n_logits, hidden] final-normed rows that need logits
+  float* logits_ = nullptr; // [n_logits, vocab]
 };
 
 }  // namespace chunkserve

@@ -20,7 +20,7 @@ struct PortableKernel {
     float acc[RO][RT] = {};  // [rows, tokens]
     for (int64_t i = 0; i < cols; ++i)
       for (int r = 0; r < RO; ++r) {
-        const float wv = load_as_f32(w + r * ldw, WT, i);
+        const float wv = load_float(WT, w + r * ldw, i);
         for (int t = 0; t < RT; ++t) acc[r][t] += wv * x[t * ldx + i];
       }
     for (int r = 0; r < RO; ++r)
@@ -56,18 +56,18 @@ static LinearRowsFn rows_fn() {
   return fn;
 }
 
-void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y) {
+void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y, ThreadPool& pool) {
   const LinearOut out{&w, bias, y};
-  linear_multi(x, n_tokens, &out, 1);
+  linear_multi(x, n_tokens, &out, 1, pool);
 }
 
-void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs) {
+void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs, ThreadPool& pool) {
   if (n_tokens <= 0) return;
   std::vector<int64_t> first_task(n_outs + 1, 0);  // [n_outs + 1] prefix sum of tasks per matrix
   for (int m = 0; m < n_outs; ++m)
     first_task[m + 1] = first_task[m] + (outs[m].w->rows + kRowsPerTask - 1) / kRowsPerTask;
   const LinearRowsFn fn = rows_fn();
-  ThreadPool::global().parallel_for(first_task[n_outs], [&](int64_t task, int) {
+  pool.parallel_for(first_task[n_outs], [&](int64_t task, int) {
     const int m = static_cast<int>(std::upper_bound(first_task.begin(), first_task.end(), task) - first_task.begin()) - 1;
     const LinearOut& o = outs[m];
     const int64_t o0 = (task - first_task[m]) * kRowsPerTask, o1 = std::min(o.w->rows, o0 + kRowsPerTask);
@@ -76,11 +76,11 @@ void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n
 }
 
 void linear_swiglu(const float* x, int64_t n_tokens, const WeightMatrix& w_gate, const WeightMatrix& w_up,
-                   float* up_scratch, float* h) {
+                   float* up_scratch, float* h, ThreadPool& pool) {
   if (n_tokens <= 0) return;
   const int64_t F = w_gate.rows;
   const LinearRowsFn fn = rows_fn();
-  ThreadPool::global().parallel_for((F + kRowsPerTask - 1) / kRowsPerTask, [&](int64_t task, int) {
+  pool.parallel_for((F + kRowsPerTask - 1) / kRowsPerTask, [&](int64_t task, int) {
     const int64_t o0 = task * kRowsPerTask, o1 = std::min(F, o0 + kRowsPerTask);
     fn(x, n_tokens, w_gate, nullptr, o0, o1, h);
     fn(x, n_tokens, w_up, nullptr, o0, o1, up_scratch);

@@ -3,7 +3,8 @@
 #pragma once
 #include <cstdint>
 
-#include "model/dtype.h"
+#include "common/dtype.h"
+#include "common/thread_pool.h"
 
 namespace chunkserve {
 
@@ -17,8 +18,8 @@ struct WeightMatrix {
 };
 
 // y: [n_tokens, w.rows] = x: [n_tokens, w.cols] · w^T (+ bias: [w.rows], may be null).
-// Multi-threaded over output rows; SIMD level picked at run time (CHUNKSERVE_SIMD caps it).
-void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y);
+// Split over the pool's threads by output rows; SIMD level picked at run time (CHUNKSERVE_SIMD caps it).
+void linear(const float* x, int64_t n_tokens, const WeightMatrix& w, const float* bias, float* y, ThreadPool& pool);
 
 // Several linear layers over the same input in one parallel pass (q, k, v): one barrier
 // instead of three, and the input tile is reused across them.
@@ -27,13 +28,13 @@ struct LinearOut {
   const float* bias;  // may be null
   float* y;           // [n_tokens, w->rows]
 };
-void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs);
+void linear_multi(const float* x, int64_t n_tokens, const LinearOut* outs, int n_outs, ThreadPool& pool);
 
 // The SwiGLU MLP input, fused: h[t][i] = silu(x·w_gate[i]) * (x·w_up[i]) for h, up_scratch:
 // [n_tokens, w_gate.rows]. Each task computes the same rows of gate and up and combines them
 // while they are still in cache: one pass, one barrier, no separate activation sweep.
 void linear_swiglu(const float* x, int64_t n_tokens, const WeightMatrix& w_gate, const WeightMatrix& w_up,
-                   float* up_scratch, float* h);
+                   float* up_scratch, float* h, ThreadPool& pool);
 
 // One thread's share: output rows [o_begin, o_end) for all tokens. Exposed per ISA so the
 // dispatcher and tests can pick one.

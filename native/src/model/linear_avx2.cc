@@ -44,7 +44,7 @@ struct Avx2Kernel {
     for (int r = 0; r < RO; ++r)
       for (int t = 0; t < RT; ++t) {
         float s = hsum(acc[r][t]);
-        for (int64_t j = i; j < cols; ++j) s += load_as_f32(w + r * ldw, WT, j) * x[t * ldx + j];
+        for (int64_t j = i; j < cols; ++j) s += load_float(WT, w + r * ldw, j) * x[t * ldx + j];
         y[t * ldy + r] = s + (bias ? bias[r] : 0.f);
       }
   }

@@ -44,7 +44,7 @@ struct Resolver {
     const TensorSpec& t = find(name, {n});
     std::vector<float> out(n);
     const char* p = files[t.file]->data() + t.offset;
-    for (int64_t i = 0; i < n; ++i) out[i] = load_as_f32(p, t.dtype, i);
+    for (int64_t i = 0; i < n; ++i) out[i] = load_float(t.dtype, p, i);
     return out;
   }
 };

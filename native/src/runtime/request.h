@@ -1,9 +1,11 @@
 // What JavaScript asks the scheduler for, and what the scheduler streams back.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "cache/kv_cache.h"
 #include "model/sampler.h"
 
 namespace chunkserve {
@@ -18,7 +20,9 @@ struct GenerateParams {
   std::vector<int32_t> stop_token_ids;  // a sampled stop token ends the choice ('stop'), not emitted
 };
 
-enum class EventKind { Token, Done, Prewarmed, Error };
+// Every request id gets exactly one ending event: Done per choice (generate), Prewarmed,
+// Unpinned, Snapshot, or Error (which ends all of the request's choices).
+enum class EventKind { Token, Done, Prewarmed, Unpinned, Snapshot, Error };
 
 struct RuntimeEvent {
   EventKind kind = EventKind::Token;
@@ -33,9 +37,14 @@ struct RuntimeEvent {
   std::string finish_reason;  // "stop" | "length" | "cancelled"
   int32_t prompt_tokens = 0, cached_tokens = 0, completion_tokens = 0;
   double queued_ms = 0, ttft_ms = 0, tokens_per_second = 0;
-  // Prewarmed
+  // Prewarmed (prompt_tokens, cached_tokens: before pre-warming) and Unpinned (tokens)
   std::vector<int32_t> chunk_ids;
   int32_t chunks = 0;
+  int32_t resident_tokens = 0;  // Prewarmed: tokens its chunks hold, computed, after pre-warming
+  int32_t tokens = 0;           // Unpinned: tokens the unpinned chunks covered
+  // Snapshot
+  std::shared_ptr<const CacheSnapshot> snapshot;
+  std::string snapshot_namespace;  // only chunks of this namespace ("" = all)
   // Error
   std::string message;
 };

@@ -36,17 +36,21 @@ static double ms_between(Scheduler::Clock::time_point a, Scheduler::Clock::time_
 }
 
 Scheduler::Scheduler(const ModelConfig& cfg, std::unique_ptr<ModelWeights> weights, const KvCacheConfig& kv,
-                     std::unique_ptr<ChunkStorage> storage, std::unique_ptr<ForwardBackend> backend,
-                     const SchedulerConfig& sc, EventSink sink)
+                     std::unique_ptr<Backend> backend, const SchedulerConfig& sc, EventSink sink)
     : cfg_(cfg),
       weights_(std::move(weights)),
-      cache_(std::make_unique<KvCache>(kv, std::move(storage))),
+      backend_(std::move(backend)),
       sc_(sc),
       sink_(std::move(sink)),
       plan_(sc.sharing ? sc.decode_method : DecodeMethod::Baseline) {
   if (sc_.max_batch < 1) throw std::invalid_argument("maxBatch must be at least 1");
   if (sc_.prefill_chunk < 1) throw std::invalid_argument("prefillChunk must be at least 1");
-  forward_ = std::make_unique<Forward>(cfg_, *weights_, std::move(backend));
+  if (kv.pool_bytes < kv.layout().chunk_bytes())
+    throw std::invalid_argument("kvCacheBytes (" + std::to_string(kv.pool_bytes) + ") is smaller than one chunk (" +
+                                std::to_string(kv.layout().chunk_bytes()) + " bytes)");
+  cache_ = std::make_unique<KvCache>(kv, backend_->make_chunk_storage(kv.layout(), kv.pool_bytes));
+  forward_ = std::make_unique<Forward>(cfg_, *weights_, *backend_);
+  publish_stats();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -91,6 +95,10 @@ void Scheduler::submit(int64_t id, GenerateParams p) {
   }
   r->unfinished = p.n;
   r->p = std::move(p);
+  post(std::move(r));
+}
+
+void Scheduler::post(std::unique_ptr<Request> r) {
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
     inbox_.push_back(std::move(r));
@@ -111,11 +119,7 @@ void Scheduler::prewarm(int64_t id, const std::string& ns, std::vector<int32_t> 
   u->tokens = std::move(tokens);
   r->units.push_back(std::move(u));
   r->unfinished = 1;
-  {
-    std::lock_guard<std::mutex> lk(inbox_mu_);
-    inbox_.push_back(std::move(r));
-  }
-  wake_.notify_all();
+  post(std::move(r));
 }
 
 void Scheduler::cancel(int64_t id, int32_t choice) {
@@ -126,23 +130,34 @@ void Scheduler::cancel(int64_t id, int32_t choice) {
   wake_.notify_all();
 }
 
-size_t Scheduler::unpin(const std::string& ns, const std::vector<int32_t>& tokens) {
-  std::lock_guard<std::mutex> lk(mu_);
-  return cache_->unpin(ns, tokens);
+void Scheduler::unpin(int64_t id, const std::string& ns, std::vector<int32_t> tokens) {
+  {
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    cache_commands_.push_back({CacheCommand::Kind::Unpin, id, ns, std::move(tokens)});
+  }
+  wake_.notify_all();
 }
 
-CacheSnapshot Scheduler::snapshot() {
-  std::lock_guard<std::mutex> lk(mu_);
-  return cache_->snapshot();
+void Scheduler::snapshot(int64_t id, const std::string& ns) {
+  {
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    cache_commands_.push_back({CacheCommand::Kind::Snapshot, id, ns, {}});
+  }
+  wake_.notify_all();
 }
 
-SchedulerStats Scheduler::stats() {
-  std::lock_guard<std::mutex> lk(mu_);
+SchedulerStats Scheduler::stats() const {
+  std::lock_guard<std::mutex> lk(stats_mu_);
+  return published_;
+}
+
+void Scheduler::publish_stats() {
   SchedulerStats s = counters_;
   s.cache = cache_->counters();
   s.running = static_cast<int64_t>(running_.size());
   s.waiting = static_cast<int64_t>(waiting_.size());
-  return s;
+  std::lock_guard<std::mutex> lk(stats_mu_);
+  published_ = s;
 }
 
 void Scheduler::loop() {
@@ -155,39 +170,41 @@ void Scheduler::loop() {
     try {
       worked = step();
     } catch (const std::exception& e) {
-      // A bug or an unexpected failure: fail every request rather than die silently.
-      std::lock_guard<std::mutex> lk(mu_);
-      std::vector<Request*> all;
-      for (auto& kv : requests_) all.push_back(kv.second.get());
-      for (Request* r : all) {
-        try {
-          fail(r, std::string("engine step failed: ") + e.what());
-        } catch (const std::exception&) {
-          r->unfinished = 0;
-        }
-      }
-      reap();
+      fail_all(std::string("engine step failed: ") + e.what());  // a bug or an unexpected failure
     }
+    publish_stats();
     std::vector<RuntimeEvent> out;
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      out.swap(events_);
-    }
+    out.swap(events_);
     if (!out.empty()) sink_(std::move(out));
     if (!worked) {
       std::unique_lock<std::mutex> lk(inbox_mu_);
-      wake_.wait(lk, [&] { return stopping_ || !inbox_.empty() || !cancels_.empty(); });
+      wake_.wait(lk, [&] { return stopping_ || !inbox_.empty() || !cancels_.empty() || !cache_commands_.empty(); });
     }
   }
+}
+
+void Scheduler::fail_all(const std::string& message) {
+  std::vector<Request*> all;
+  for (auto& kv : requests_) all.push_back(kv.second.get());
+  for (Request* r : all) {
+    try {
+      fail(r, message);
+    } catch (const std::exception&) {
+      r->unfinished = 0;
+    }
+  }
+  reap();
 }
 
 void Scheduler::intake() {
   std::vector<std::unique_ptr<Request>> fresh;
   std::vector<std::pair<int64_t, int32_t>> cancels;
+  std::vector<CacheCommand> commands;
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
     fresh.swap(inbox_);
     cancels.swap(cancels_);
+    commands.swap(cache_commands_);
   }
   for (auto& r : fresh) {
     waiting_.push_back(r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
@@ -201,6 +218,28 @@ void Scheduler::intake() {
     for (auto& u : r->units)
       if (u->state != Unit::State::Finished && (choice < 0 || u->choice == choice)) finish(u.get(), "cancelled");
   }
+  for (const CacheCommand& c : commands) run_cache_command(c);
+}
+
+void Scheduler::run_cache_command(const CacheCommand& c) {
+  RuntimeEvent e;
+  e.request_id = c.id;
+  try {
+    if (c.kind == CacheCommand::Kind::Unpin) {
+      e.kind = EventKind::Unpinned;
+      e.tokens = static_cast<int32_t>(cache_->unpin(c.ns, c.tokens));
+    } else {
+      e.kind = EventKind::Snapshot;
+      e.snapshot = std::make_shared<const CacheSnapshot>(cache_->snapshot());
+      e.snapshot_namespace = c.ns;
+    }
+  } catch (const std::exception& err) {
+    e = RuntimeEvent{};
+    e.kind = EventKind::Error;
+    e.request_id = c.id;
+    e.message = err.what();
+  }
+  events_.push_back(std::move(e));
 }
 
 std::string Scheduler::unit_namespace(const Unit* u) const {
@@ -421,97 +460,99 @@ void Scheduler::complete_prewarm(Unit* u) {
   e.chunk_ids.assign(chunks.begin(), chunks.begin() + std::min(n_chunks, chunks.size()));
   e.chunks = static_cast<int32_t>(e.chunk_ids.size());
   cache_->pin(u->ns, u->tokens);
+  for (ChunkId id : e.chunk_ids) e.resident_tokens += cache_->chunk_computed(id);
   events_.push_back(std::move(e));
   finish(u, "stop");
 }
 
+// Appends the newest token of every decoding unit, preempting the newest running units while
+// the pool cannot take the step's new tails.
+void Scheduler::append_decoding(std::vector<Unit*>& decoding) {
+  for (;;) {
+    decoding.clear();
+    for (Unit* u : running_)
+      if (u->state == Unit::State::Decoding) decoding.push_back(u);
+    if (decoding.empty()) return;
+    std::vector<SeqId> seqs;
+    std::vector<int32_t> toks;
+    for (Unit* u : decoding) {
+      seqs.push_back(u->seq);
+      toks.push_back(u->tokens.back());
+    }
+    try {
+      cache_->append(seqs, toks);
+      return;
+    } catch (const CacheFullError&) {
+      preempt(running_.back());
+    }
+  }
+}
+
+// Prefill pieces, oldest unit first, within the per-iteration token budget; prewarms whose
+// tokens were all cached complete at once.
+void Scheduler::plan_prefill(std::vector<Unit*>& prefilling, std::vector<int32_t>& lengths) {
+  int budget = sc_.prefill_chunk;
+  std::vector<Unit*> done_without_compute;
+  for (Unit* u : running_) {
+    if (u->state != Unit::State::Prefilling) continue;
+    const int32_t remaining = static_cast<int32_t>(u->tokens.size()) - u->computed;
+    if (remaining == 0) {
+      done_without_compute.push_back(u);
+      continue;
+    }
+    if (budget == 0) continue;
+    const int32_t n = std::min(remaining, budget);
+    budget -= n;
+    prefilling.push_back(u);
+    lengths.push_back(n);
+  }
+  for (Unit* u : done_without_compute) complete_prewarm(u);
+}
+
 bool Scheduler::step() {
-  std::vector<ForwardItem> decode, prefill;
-  std::vector<Unit*> decode_units, prefill_units;
-  std::vector<bool> want_logits;
-  std::vector<int32_t> tokens;
-  {
-    std::lock_guard<std::mutex> lk(mu_);
-    intake();
+  intake();
+  std::vector<Unit*> decoding, prefilling;
+  std::vector<int32_t> lengths;  // [prefilling] tokens of this step's piece
+  append_decoding(decoding);
+  admit();
+  plan_prefill(prefilling, lengths);
+  reap();
 
-    // Decode: append every decoding unit's newest token; preempt the newest units when full.
-    for (;;) {
-      decode_units.clear();
-      for (Unit* u : running_)
-        if (u->state == Unit::State::Decoding) decode_units.push_back(u);
-      if (decode_units.empty()) break;
-      std::vector<SeqId> seqs;
-      std::vector<int32_t> toks;
-      for (Unit* u : decode_units) {
-        seqs.push_back(u->seq);
-        toks.push_back(u->tokens.back());
-      }
-      try {
-        cache_->append(seqs, toks);
-        break;
-      } catch (const CacheFullError&) {
-        preempt(running_.back());
-      }
-    }
-
-    admit();
-
-    // Prefill pieces, oldest first, within the per-iteration token budget.
-    int budget = sc_.prefill_chunk;
-    std::vector<Unit*> done_without_compute;
-    for (Unit* u : running_) {
-      if (u->state != Unit::State::Prefilling) continue;
-      const int32_t remaining = static_cast<int32_t>(u->tokens.size()) - u->computed;
-      if (remaining == 0) {  // a prewarm whose tokens were all cached
-        done_without_compute.push_back(u);
-        continue;
-      }
-      if (budget == 0) continue;
-      const int32_t n = std::min(remaining, budget);
-      budget -= n;
-      prefill.push_back(ForwardItem{u->seq, u->computed, n});
-      prefill_units.push_back(u);
-      want_logits.push_back(n == remaining && !u->req->prewarm);
-    }
-    for (Unit* u : done_without_compute) complete_prewarm(u);
-    reap();
-
-    for (Unit* u : decode_units) {
-      decode.push_back(ForwardItem{u->seq, static_cast<int32_t>(u->tokens.size()) - 1, 1});
-      tokens.push_back(u->tokens.back());
-    }
-    for (size_t i = 0; i < prefill.size(); ++i)
-      tokens.insert(tokens.end(), prefill_units[i]->tokens.begin() + prefill[i].pos0,
-                    prefill_units[i]->tokens.begin() + prefill[i].pos0 + prefill[i].n);
+  // The step's batch, and the unit that owns each of its spans.
+  batch_.clear();
+  std::vector<Unit*> owner;  // [n_spans]
+  for (Unit* u : decoding) {
+    batch_.add_decode(u->seq, static_cast<int32_t>(u->tokens.size()) - 1, u->tokens.back());
+    owner.push_back(u);
   }
-  if (decode.empty() && prefill.empty()) return false;
+  for (size_t i = 0; i < prefilling.size(); ++i) {
+    Unit* u = prefilling[i];
+    const bool last_piece = u->computed + lengths[i] == static_cast<int32_t>(u->tokens.size());
+    batch_.add_prefill(u->seq, u->computed, u->tokens.data() + u->computed, lengths[i], last_piece && !u->req->prewarm);
+    owner.push_back(u);
+  }
+  if (batch_.empty()) return false;
 
-  std::vector<float> logits;  // [n_decode + prefills finishing, vocab]
-  forward_->run(*cache_, plan_, decode, prefill, want_logits, tokens, logits);
-
-  std::lock_guard<std::mutex> lk(mu_);
+  std::vector<float> logits;  // [batch_.n_logits(), vocab]
+  forward_->run(*cache_, plan_, batch_, logits);
   counters_.steps += 1;
-  size_t row = 0;
-  for (size_t i = 0; i < decode_units.size(); ++i) {
-    Unit* u = decode_units[i];
-    cache_->mark_computed(u->seq, static_cast<int32_t>(u->tokens.size()));
-    u->computed = static_cast<int32_t>(u->tokens.size());
-    sample_into(u, logits.data() + (row++) * cfg_.vocab);
-  }
-  for (size_t i = 0; i < prefill_units.size(); ++i) {
-    Unit* u = prefill_units[i];
-    u->computed = prefill[i].pos0 + prefill[i].n;
+  const std::vector<BatchSpan>& spans = batch_.spans();
+  for (size_t i = 0; i < spans.size(); ++i) {
+    Unit* u = owner[i];
+    const BatchSpan& s = spans[i];
+    const bool prefill = static_cast<int32_t>(i) >= batch_.n_decode();
+    u->computed = s.pos0 + s.n;
     cache_->mark_computed(u->seq, u->computed);
-    counters_.computed_prompt_tokens += prefill[i].n;
-    if (u->computed < static_cast<int32_t>(u->tokens.size())) continue;
+    if (prefill) counters_.computed_prompt_tokens += s.n;
+    if (u->computed < static_cast<int32_t>(u->tokens.size())) continue;  // more prompt pieces to go
     if (u->req->prewarm) {
       complete_prewarm(u);
       continue;
     }
-    float* lrow = logits.data() + (row++) * cfg_.vocab;
+    float* row = logits.data() + static_cast<size_t>(s.logits) * cfg_.vocab;
     Request* r = u->req;
-    if (u->choice == 0 && !r->forked && r->units.size() > 1) fork_choices(u, lrow);
-    sample_into(u, lrow);
+    if (prefill && u->choice == 0 && !r->forked && r->units.size() > 1) fork_choices(u, row);
+    sample_into(u, row);
   }
   reap();
   return true;

@@ -1,11 +1,16 @@
-// The continuous-batching scheduler: one native thread that owns the KV cache and the model and,
-// every iteration, (1) applies cancellations, (2) appends the last sampled token of every decoding
+// The continuous-batching scheduler: one native thread that owns the KV cache, the model and its
+// backend, and every iteration (1) takes what JavaScript posted to its inbox (requests,
+// cancellations, unpins, snapshots), (2) appends the last sampled token of every decoding
 // sequence (preempting the newest sequences when the pool is full: their chunks are freed and
 // they are recomputed later), (3) admits waiting requests while the pool has chunks for them,
-// (4) gives prompt tokens not found in the cache to at most prefill_chunk tokens of prefill pieces,
-// (5) runs one forward step over all of it and samples. Events go to JavaScript through the sink.
+// (4) gives prompt tokens not found in the cache to at most prefill_chunk tokens of prefill
+// spans, (5) builds one Batch of all of it, runs one forward step and samples.
+//
+// Thread contract: the cache, the requests and the batch are touched by the scheduler thread
+// only. Every public method may be called from any thread: it only posts to the inbox (answered
+// by events through the sink, on the scheduler thread) or, for stats(), reads the copy the
+// scheduler thread publishes after each iteration.
 #pragma once
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -41,37 +46,52 @@ class Scheduler {
   using Clock = std::chrono::steady_clock;
   using EventSink = std::function<void(std::vector<RuntimeEvent>&&)>;
 
-  // storage: the chunk pool's bytes (null = host memory), from the same device as backend.
+  // The chunk pool is made by the backend (host or device memory) with kv's layout and size.
+  // Throws std::invalid_argument for a bad config, CacheError when the pool holds no chunk.
   Scheduler(const ModelConfig& cfg, std::unique_ptr<ModelWeights> weights, const KvCacheConfig& kv,
-            std::unique_ptr<ChunkStorage> storage, std::unique_ptr<ForwardBackend> backend,
-            const SchedulerConfig& sc, EventSink sink);
+            std::unique_ptr<Backend> backend, const SchedulerConfig& sc, EventSink sink);
   ~Scheduler();
 
-  // Thread-safe. Throws std::invalid_argument for bad parameters (empty prompt, token ids
-  // outside the vocabulary, a prompt longer than the context).
+  // Throws std::invalid_argument for bad parameters (empty prompt, token ids outside the
+  // vocabulary, a prompt longer than the context). Events: Token..., then Done per choice, or Error.
   void submit(int64_t id, GenerateParams params);
-  // Computes the tokens' K/V under ns without generating, pins them; emits a Prewarmed event.
+  // Computes the tokens' K/V under ns without generating and pins them. Event: Prewarmed or Error.
   void prewarm(int64_t id, const std::string& ns, std::vector<int32_t> tokens);
+  // Undoes one pin of the prefix. Event: Unpinned, or Error when it is not pinned.
+  void unpin(int64_t id, const std::string& ns, std::vector<int32_t> tokens);
+  // Event: Snapshot of the chunk tree (only namespace ns unless it is empty).
+  void snapshot(int64_t id, const std::string& ns);
   // Ends the request's choices (choice < 0: all of them) with finish reason "cancelled".
   void cancel(int64_t id, int32_t choice = -1);
-  size_t unpin(const std::string& ns, const std::vector<int32_t>& tokens);
-  CacheSnapshot snapshot();
-  SchedulerStats stats();
+  // As published after the scheduler thread's last iteration.
+  SchedulerStats stats() const;
+
   const ModelConfig& config() const { return cfg_; }
   const SchedulerConfig& scheduler_config() const { return sc_; }
+  const Backend& backend() const { return *backend_; }
   void stop();
 
  private:
   struct Request;
   struct Unit;
+  struct CacheCommand {  // unpin or snapshot, answered in arrival order
+    enum class Kind { Unpin, Snapshot } kind;
+    int64_t id;
+    std::string ns;
+    std::vector<int32_t> tokens;
+  };
 
   void loop();
   bool step();
   void intake();
+  void run_cache_command(const CacheCommand& c);
+  void append_decoding(std::vector<Unit*>& decoding);
   void admit();
+  void plan_prefill(std::vector<Unit*>& prefilling, std::vector<int32_t>& lengths);
   void preempt(Unit* u);
   void finish(Unit* u, const char* reason);
   void fail(Request* r, const std::string& message);
+  void fail_all(const std::string& message);
   void reap();  // drops requests whose every choice finished
   RuntimeEvent done_event(const Unit* u, const char* reason) const;
   void sample_into(Unit* u, float* logits_row);
@@ -80,32 +100,35 @@ class Scheduler {
   std::string unit_namespace(const Unit* u) const;
   void remove_running(Unit* u);
   void validate_tokens(const std::vector<int32_t>& tokens, const char* what) const;
+  void post(std::unique_ptr<Request> r);
+  void publish_stats();
 
+  // ---- owned by the scheduler thread ---------------------------------------------------------
   ModelConfig cfg_;
   std::unique_ptr<ModelWeights> weights_;
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<KvCache> cache_;
   std::unique_ptr<Forward> forward_;
   SchedulerConfig sc_;
   EventSink sink_;
   DecodePlan plan_;
-
-  // Guards the cache and the scheduler's state. Held while scheduling, not during the forward
-  // pass (which only writes K/V rows of positions no other party reads).
-  std::mutex mu_;
+  Batch batch_;
   std::unordered_map<int64_t, std::unique_ptr<Request>> requests_;
   std::deque<Unit*> waiting_;  // FIFO; preempted units go back to the front
   std::vector<Unit*> running_; // admission order
   SchedulerStats counters_;
-  int64_t admit_counter_ = 0;
   int64_t private_ns_counter_ = 0;
-  std::vector<RuntimeEvent> events_;  // produced under mu_, flushed after it is released
+  std::vector<RuntimeEvent> events_;  // flushed to the sink after each iteration
 
-  // Inbox from JavaScript (submissions, cancellations) and the idle wait.
+  // ---- shared with the callers ----------------------------------------------------------------
   std::mutex inbox_mu_;
   std::condition_variable wake_;
   std::vector<std::unique_ptr<Request>> inbox_;
   std::vector<std::pair<int64_t, int32_t>> cancels_;  // (request, choice or -1)
+  std::vector<CacheCommand> cache_commands_;
   bool stopping_ = false;
+  mutable std::mutex stats_mu_;
+  SchedulerStats published_;
   std::thread thread_;
 };
 

@@ -11,7 +11,7 @@ using check::Rng;
 
 namespace {
 
-double tolerance(KvDType t) { return t == KvDType::F32 ? 1e-5 : t == KvDType::F16 ? 2e-3 : 1e-2; }
+double tolerance(DType t) { return t == DType::F32 ? 1e-5 : t == DType::F16 ? 2e-3 : 1e-2; }
 
 // A random sharing structure: a few base prompts; each sequence takes a random prefix of one
 // plus a random suffix.
@@ -41,7 +41,7 @@ TEST_CASE("decode attention matches float64 for TPP and the baseline on random t
     cfg.n_kv_heads = 1 + r.below(2);
     cfg.head_dim = r.pick(std::vector<int>{64, 80, 128});
     cfg.chunk_size = r.pick(std::vector<int>{4, 16, 64});
-    cfg.dtype = r.pick(std::vector<KvDType>{KvDType::F32, KvDType::F16, KvDType::BF16});
+    cfg.dtype = r.pick(std::vector<DType>{DType::F32, DType::F16, DType::BF16});
     cfg.pool_bytes = cfg.layout().chunk_bytes() * 256;
     KvWorld w(cfg);
     std::vector<SeqId> seqs;
@@ -112,7 +112,7 @@ TEST_CASE("prefill attention is causal over the cached prefix and matches float6
     cfg.n_kv_heads = 2;
     cfg.head_dim = r.pick(std::vector<int>{64, 96});
     cfg.chunk_size = r.pick(std::vector<int>{4, 16});
-    cfg.dtype = r.chance(0.5) ? KvDType::F16 : KvDType::F32;
+    cfg.dtype = r.chance(0.5) ? DType::F16 : DType::F32;
     cfg.pool_bytes = cfg.layout().chunk_bytes() * 128;
     KvWorld w(cfg);
     const auto p = check::random_tokens(r, 1 + r.below(80));

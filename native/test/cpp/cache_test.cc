@@ -11,7 +11,7 @@ using check::Rng;
 
 namespace {
 
-KvCacheConfig small_config(int chunk_size, size_t chunks, KvDType dtype = KvDType::F32) {
+KvCacheConfig small_config(int chunk_size, size_t chunks, DType dtype = DType::F32) {
   KvCacheConfig c;
   c.n_layers = 2;
   c.n_kv_heads = 2;
@@ -76,7 +76,7 @@ TEST_CASE("random operations keep every invariant") {
   for (uint64_t seed = 10; seed < 22; ++seed) {
     Rng r(seed);
     const int c = r.pick(std::vector<int>{1, 3, 4, 16});
-    KvWorld w(small_config(c, 24 + r.below(40), r.chance(0.5) ? KvDType::F16 : KvDType::F32));
+    KvWorld w(small_config(c, 24 + r.below(40), r.chance(0.5) ? DType::F16 : DType::F32));
     std::vector<std::vector<int32_t>> bases;
     for (int i = 0; i < 3; ++i) bases.push_back(check::random_tokens(r, r.below(5 * c + 1)));
     std::vector<SeqId> live;

@@ -40,7 +40,7 @@ TEST_CASE("device plan of the engine's work lists matches float64 through the ho
   };
   const std::vector<Shape> shapes{{128, 64, 2, 1}, {64, 16, 2, 4}, {128, 32, 1, 8}, {96, 64, 2, 2}, {80, 16, 1, 3}};
   uint64_t seed = 300;
-  for (KvDType dtype : {KvDType::F16, KvDType::BF16})
+  for (DType dtype : {DType::F16, DType::BF16})
     for (const Shape& sh : shapes) {
       Rng r(++seed);
       KvCacheConfig cfg;
@@ -60,7 +60,7 @@ TEST_CASE("device plan of the engine's work lists matches float64 through the ho
         seqs.push_back(w.insert("t", p).seq);
       }
       const int n_heads = sh.n_kv * sh.group;
-      const double tol = dtype == KvDType::F16 ? 1e-3 : 8e-3;
+      const double tol = dtype == DType::F16 ? 1e-3 : 8e-3;
       for (int step = 0; step < 3; ++step) {
         if (step == 1) seqs.push_back(w.fork(seqs[0]));
         for (const int32_t threshold : {1, 1 << 30}) {  // TPP, and the sequence-first baseline
@@ -84,7 +84,7 @@ TEST_CASE("device plan of the engine's work lists matches float64 through the ho
 
 TEST_CASE("prefill plan over a cached prefix matches float64 through the host emulation") {
   uint64_t seed = 400;
-  for (KvDType dtype : {KvDType::F16, KvDType::BF16})
+  for (DType dtype : {DType::F16, DType::BF16})
     for (int c : {16, 64}) {
       Rng r(++seed);
       KvCacheConfig cfg;
@@ -105,7 +105,7 @@ TEST_CASE("prefill plan over a cached prefix matches float64 through the host em
       tpp_host_prefill(plan, w.cache.layout(), pool_words(w.cache), 0, n_heads, pos0, q.data(), out.data());
       std::vector<double> ref(q.size());
       reference_prefill_attention(w.cache, s, 0, pos0, n_q, n_heads, q.data(), ref.data());
-      CHECK(rms_rel(out, ref) < (dtype == KvDType::F16 ? 1e-3 : 8e-3));
+      CHECK(rms_rel(out, ref) < (dtype == DType::F16 ? 1e-3 : 8e-3));
     }
 }
 
@@ -113,7 +113,7 @@ TEST_CASE("an inconsistent work list or an unsupported shape is refused") {
   KvCacheConfig cfg;
   cfg.head_dim = 64;
   cfg.chunk_size = 16;
-  cfg.dtype = KvDType::F16;
+  cfg.dtype = DType::F16;
   cfg.pool_bytes = cfg.layout().chunk_bytes() * 16;
   KvWorld w(cfg);
   Rng r(5);
@@ -125,6 +125,6 @@ TEST_CASE("an inconsistent work list or an unsupported shape is refused") {
   work.dfs_row = {5};
   CHECK_THROWS_AS(build_tpp_device_plan(work, w.cache.layout(), 1, 8), std::invalid_argument);
   ChunkLayout f32 = w.cache.layout();
-  f32.dtype = KvDType::F32;
+  f32.dtype = DType::F32;
   CHECK_THROWS_AS(build_tpp_device_plan(build_decode_work_list(w.cache, seqs, 1), f32, 1, 8), std::invalid_argument);
 }

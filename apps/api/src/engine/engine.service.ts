@@ -12,11 +12,6 @@ import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEv
 
 const NAMESPACE_PREFIX = 'tenant:';
 
-export interface WarmedPrefix extends PrewarmResult {
-  /** Tokens held by the prefix's chunks after pre-warming (PrewarmResult.cachedTokens: before). */
-  residentTokens: number;
-}
-
 /** The engine namespace of a tenant: derived from the authenticated tenant id, never from a request. */
 export function namespaceOf(tenantId: string): string {
   return `${NAMESPACE_PREFIX}${tenantId}`;
@@ -105,26 +100,20 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Pins the tokens in the tenant's namespace (computing what is not cached yet) and reads back from
-   * the engine's chunk tree how many of them its chunks now hold: what a completion starting with
-   * these tokens finds cached.
+   * Pins the tokens in the tenant's namespace (computing what is not cached yet); residentTokens
+   * says how many of them its chunks now hold: what a completion starting with them finds cached.
    */
-  async prewarm(tenantId: string, tokens: number[]): Promise<WarmedPrefix> {
-    let result: PrewarmResult;
+  async prewarm(tenantId: string, tokens: number[]): Promise<PrewarmResult> {
     try {
-      result = await this.loaded().prewarm(namespaceOf(tenantId), tokens);
+      return await this.loaded().prewarm(namespaceOf(tenantId), tokens);
     } catch (err) {
       throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
     }
-    const ids = new Set(result.chunkIds);
-    const residentTokens = this.snapshot(tenantId)
-      .chunks.filter((c) => ids.has(c.id))
-      .reduce((sum, c) => sum + c.computed, 0);
-    return { ...result, residentTokens };
   }
 
-  unpin(tenantId: string, tokens: number[]): void {
-    this.loaded().unpin(namespaceOf(tenantId), tokens);
+  /** Undoes one pin of the prefix; rejects when it is not pinned. */
+  async unpin(tenantId: string, tokens: number[]): Promise<void> {
+    await this.loaded().unpin(namespaceOf(tenantId), tokens);
   }
 
   /** Generation in the tenant's namespace; the signal cancels it and frees its sequence. */
@@ -137,7 +126,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The chunk tree, of one tenant's namespace or (tenantId undefined) all of them. */
-  snapshot(tenantId?: string): CacheSnapshot {
+  snapshot(tenantId?: string): Promise<CacheSnapshot> {
     return this.loaded().snapshot(tenantId === undefined ? undefined : namespaceOf(tenantId));
   }
 

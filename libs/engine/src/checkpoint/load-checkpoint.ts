@@ -3,23 +3,22 @@
 // optionally generation_config.json.
 import * as fs from 'fs';
 import * as path from 'path';
+
+import type { ModelConfig, TensorLocation } from '@chunkserve/native';
+
 import { CheckpointError } from './checkpoint-error';
-import { NativeModelConfig, parseModelConfig } from './model-config';
+import { parseModelConfig } from './model-config';
 import { readSafetensorsHeader } from './safetensors';
 
-export interface NativeTensor {
-  file: number; // index into files
-  dtype: string;
-  shape: number[];
-  offset: number;
-  nbytes: number;
+function isWeightDtype(d: string): d is TensorLocation['dtype'] {
+  return d === 'F32' || d === 'F16' || d === 'BF16';
 }
 
 export interface Checkpoint {
   dir: string;
-  config: NativeModelConfig;
+  config: ModelConfig;
   files: string[];
-  tensors: Record<string, NativeTensor>;
+  tensors: Record<string, TensorLocation>;
   tokenizerJson: unknown;
   tokenizerConfig: Record<string, unknown>;
   /** eos ids from generation_config.json and config.json (may be empty). */
@@ -74,20 +73,21 @@ export function loadCheckpoint(dir: string): Checkpoint {
     throw new CheckpointError(dir, 'has neither model.safetensors nor model.safetensors.index.json');
   }
 
-  const tensors: Record<string, NativeTensor> = {};
+  const tensors: Record<string, TensorLocation> = {};
+  const listed = new Set<string>();
   shardFiles.forEach((file, fileIndex) => {
     if (!fs.existsSync(file)) throw new CheckpointError(file, `is missing (listed in ${path.basename(indexFile)})`);
     for (const [name, t] of readSafetensorsHeader(file)) {
       if (shardOf && shardOf.get(name) !== file) continue;
-      tensors[name] = { file: fileIndex, ...t };
+      listed.add(name);
+      // Weights are F32, F16 or BF16; other tensors (buffers outside model.*) are not read.
+      if (isWeightDtype(t.dtype)) tensors[name] = { file: fileIndex, ...t, dtype: t.dtype };
+      else if (name.startsWith('model.')) throw new CheckpointError(file, `tensor ${name} has dtype ${t.dtype}; weights must be F32, F16 or BF16`);
     }
   });
   if (shardOf)
     for (const [name, file] of shardOf)
-      if (!tensors[name]) throw new CheckpointError(file, `does not contain tensor ${name} (listed in ${path.basename(indexFile)})`);
-  for (const [name, t] of Object.entries(tensors))
-    if (!['F32', 'F16', 'BF16'].includes(t.dtype) && name.startsWith('model.'))
-      throw new CheckpointError(shardFiles[t.file], `tensor ${name} has dtype ${t.dtype}; weights must be F32, F16 or BF16`);
+      if (!listed.has(name)) throw new CheckpointError(file, `does not contain tensor ${name} (listed in ${path.basename(indexFile)})`);
 
   const tokenizerJson = readJson(path.join(dir, 'tokenizer.json'));
   const tokenizerConfigFile = path.join(dir, 'tokenizer_config.json');

@@ -1,23 +1,7 @@
 // config.json of a Llama-family model -> the addon's model config.
-import { CheckpointError } from './checkpoint-error';
+import type { ModelConfig } from '@chunkserve/native';
 
-/** The decoder's hyper-parameters as the addon takes them. */
-export interface NativeModelConfig {
-  architecture: string;
-  hidden: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  headDim: number;
-  intermediate: number;
-  vocab: number;
-  maxPositions: number;
-  rmsEps: number;
-  ropeTheta: number;
-  ropeScaling: null | { type: 'linear' | 'llama3'; factor: number; lowFreqFactor?: number; highFreqFactor?: number; originalMaxPositions?: number };
-  tieEmbeddings: boolean;
-  qkvBias: boolean;
-}
+import { CheckpointError } from './checkpoint-error';
 
 const ARCHITECTURES: Record<string, { qkvBias: boolean }> = {
   LlamaForCausalLM: { qkvBias: false },
@@ -25,7 +9,7 @@ const ARCHITECTURES: Record<string, { qkvBias: boolean }> = {
   Qwen2ForCausalLM: { qkvBias: true },
 };
 
-export function parseModelConfig(file: string, raw: unknown): NativeModelConfig {
+export function parseModelConfig(file: string, raw: unknown): ModelConfig {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(file, 'is not a JSON object');
   const c = raw as Record<string, unknown>;
   const archs = c.architectures;
@@ -58,7 +42,7 @@ export function parseModelConfig(file: string, raw: unknown): NativeModelConfig 
   const useWindow = arch !== 'Qwen2ForCausalLM' || c.use_sliding_window === true;
   if (useWindow && typeof window === 'number' && window > 0 && window < maxPositions) maxPositions = window;
 
-  let ropeScaling: NativeModelConfig['ropeScaling'] = null;
+  let ropeScaling: ModelConfig['ropeScaling'] = null;
   const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
   if (rs != null) {
     const type = rs.rope_type ?? rs.type;

@@ -8,7 +8,8 @@ export type WeightDtype = 'F32' | 'F16' | 'BF16';
 const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
-export interface TensorLocation {
+/** One tensor of a safetensors header. */
+export interface SafetensorsEntry {
   dtype: string;
   shape: number[];
   offset: number; // absolute byte offset in the file
@@ -16,7 +17,7 @@ export interface TensorLocation {
 }
 
 /** Reads and checks a safetensors header: every tensor's bytes must lie inside the file. */
-export function readSafetensorsHeader(file: string): Map<string, TensorLocation> {
+export function readSafetensorsHeader(file: string): Map<string, SafetensorsEntry> {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -43,7 +44,7 @@ export function readSafetensorsHeader(file: string): Map<string, TensorLocation>
       throw new CheckpointError(file, 'header is not a JSON object');
     const dataStart = 8 + headerLen;
     const dataLen = size - dataStart;
-    const out = new Map<string, TensorLocation>();
+    const out = new Map<string, SafetensorsEntry>();
     for (const [name, raw] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const t = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
