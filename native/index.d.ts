@@ -112,9 +112,13 @@ export interface DecodeStats {
   /** Times the plan's work lists were rebuilt (only when the tree or the batch changed). */
   rebuilds: number;
   cacheVersion: number;
+  /** Chunks computed chunk-first (phase 1): shared by more than `threshold` sequences of the batch. */
   sharedChunks: number;
+  /** (shared chunk, sequence) pairs computed chunk-first. */
   partialStates: number;
-  /** Phase-1 tasks per KV head: runs of <= 8 consecutive shared chunks covering the same sequences. */
+  /** Partial softmax states phase 1 leaves and phase 2 merges: one per segment and covered sequence. */
+  segmentPartials: number;
+  /** Phase-1 tasks per KV head: runs of consecutive shared chunks covering the same sequences, split into segments of <= 8 chunks. */
   segments: number;
   ownChunks: number;
   /** K/V bytes one layer of one step reads with these work lists. */
@@ -353,7 +357,7 @@ export function cudaPrefillAttention(
   options?: { executor?: CudaExecutor },
 ): Float32Array;
 
-/** Explicit inputs for tppCase: a pool, a work list in the engine's format, queries. */
+/** Explicit inputs for tppCase: a pool, a prefix tree of chunks (the engine builds its work list), queries. */
 export interface TppCaseSpec {
   executor: CudaExecutor;
   op: 'decode' | 'prefill';
@@ -367,11 +371,13 @@ export interface TppCaseSpec {
   nChunks: number;
   /** [nChunks][nLayers][2][nKvHeads][chunkSize][headDim] fp32 values, stored as dtype. */
   pool: Float32Array;
-  /** decode: the work list (attention/decode_work_list.h), DFS order. */
-  work?: DecodeWorkListArrays;
-  /** decode: per step, lengths (DFS order, after the append), q [n, nHeads, headDim], k/v [n, nKvHeads, headDim] to append. */
+  /** decode: the batch's chunk paths (root to tail, batch order); they must form a prefix tree. */
+  paths?: number[][];
+  /** decode: a chunk goes chunk-first when shared by more than this many sequences (default 1). */
+  threshold?: number;
+  /** decode: per step, lengths (batch order, after the append), q [n, nHeads, headDim], k/v [n, nKvHeads, headDim] to append. */
   steps?: Array<{ seqLen: Int32Array; q: Float32Array; k?: Float32Array; v?: Float32Array }>;
-  /** decode: phase-1 blocks that fill the GPU (sets the chunks per piece). */
+  /** decode: phase-1 blocks that fill the GPU (sets the chunks per segment, cuda_segment_policy). */
   targetBlocks?: number;
   /** prefill: the sequence's chunks, queries at [pos0, pos0 + nQ), optional k/v to store there first. */
   path?: Int32Array;
@@ -434,17 +440,3 @@ export function cudaKernelBench(spec?: {
   /** max |tpp - baseline| over the outputs (same data in both pools). */
   maxAbsDiff: number | null;
 };
-
-/** The decode work list (attention/decode_work_list.h) as typed arrays, sequences in DFS order. */
-export interface DecodeWorkListArrays {
-  dfsRow: Int32Array;
-  sharedChunk: Int32Array;
-  sharedBegin: Int32Array;
-  sharedEnd: Int32Array;
-  sharedPartialOffset: Int32Array;
-  seqChunkOffset: Int32Array;
-  seqChunks: Int32Array;
-  seqChunkIndex: Int32Array;
-  seqPartialOffset: Int32Array;
-  seqPartials: Int32Array;
-}

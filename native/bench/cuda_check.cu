@@ -23,7 +23,9 @@
 
 #include "attention/decode_work_list.h"
 #include "cache/kv_cache.h"
-#include "cuda/cuda_tpp.h"
+#include "cuda/cuda_chunk_storage.h"
+#include "cuda/tpp_decoder.h"
+#include "cuda/tpp_prefill.h"
 #include "cuda/tpp_bench.h"
 #include "cuda/tpp_host_exec.h"
 
@@ -187,8 +189,8 @@ CaseResult run_case(DType dtype, int D, int c, int n_kv, int group, int n_seqs, 
     for (int32_t& t : toks) t = r.below(1000);
     cache.append(seqs, toks);
     const size_t n = seqs.size();
-    DecodeWorkList w_tpp = build_decode_work_list(cache, seqs, 1);
-    DecodeWorkList w_base = build_decode_work_list(cache, seqs, 1 << 30);
+    DecodeWorkList w_tpp = build_decode_work_list(cache, seqs, 1, tpp.policy(L, H));
+    DecodeWorkList w_base = build_decode_work_list(cache, seqs, 1 << 30, base.policy(L, H));
     tpp.prepare(w_tpp, L, H);
     base.prepare(w_base, L, H);
     serial.prepare(w_tpp, L, H);

@@ -9,7 +9,6 @@
 import {
   Batch,
   Shape,
-  buildWorkList,
   chunkElems,
   randomBatch,
   randomFloats,
@@ -48,13 +47,12 @@ function runDecode(executor: string, c: DecodeCase, seed: number, steps = 1) {
   const rand = rng(seed);
   const { shape, batch } = c;
   const layer = c.layer ?? 0;
-  const { work, dfsLens } = buildWorkList(batch, c.threshold);
   const n = batch.paths.length;
   const D = shape.headDim;
   const pool = randomFloats(batch.nChunks * chunkElems(shape), rand);
   const stepSpecs = [];
   for (let s = 0; s < steps; s++) {
-    const seqLen = Int32Array.from(dfsLens, (l) => l + (steps > 1 ? s + 1 : 0));
+    const seqLen = Int32Array.from(batch.lens, (l) => l + (steps > 1 ? s + 1 : 0));
     const step: Record<string, unknown> = { seqLen, q: randomFloats(n * shape.nHeads * D, rand, 2) };
     if (steps > 1) {
       step.k = randomFloats(n * shape.nKvHeads * D, rand);
@@ -70,25 +68,24 @@ function runDecode(executor: string, c: DecodeCase, seed: number, steps = 1) {
     layer,
     nChunks: batch.nChunks,
     pool,
-    work,
+    paths: batch.paths,
+    threshold: c.threshold,
     steps: stepSpecs,
     targetBlocks: c.targetBlocks,
   });
-  return { res, work, stepSpecs, layer };
+  return { res, stepSpecs, layer };
 }
 
-// Checks every step against the reference; lengths of step s are dfsLens (+ s + 1 with appends).
+// Checks every step against the reference; lengths of step s are batch.lens (+ s + 1 with appends).
 function checkDecode(executor: string, c: DecodeCase, seed: number, steps = 1) {
-  const { res, work, stepSpecs, layer } = runDecode(executor, c, seed, steps);
+  const { res, stepSpecs, layer } = runDecode(executor, c, seed, steps);
   const n = c.batch.paths.length;
-  const dfsOf = new Array<number>(n);
-  work.dfsRow.forEach((row, i) => (dfsOf[row] = i));
   // Positions written by earlier steps are in storedPool (the pool after all steps): the
   // reference for step s sees only positions < its length, so later appends do not leak in.
   res.outs.forEach((out: Float32Array, s: number) => {
     const lens = stepSpecs[s].seqLen as Int32Array;
     const ref = referenceAttention(c.shape, res.storedPool, layer, stepSpecs[s].q as Float32Array, n,
-      (b) => c.batch.paths[b], (b) => lens[dfsOf[b]]);
+      (b) => c.batch.paths[b], (b) => lens[b]);
     const { rel, finite } = relativeError(out, ref);
     expect(finite).toBe(true);
     expect(rel).toBeLessThan(TOL[c.dtype]);
@@ -203,14 +200,12 @@ describe.each(executors)('TPP prefill on %s', (executor) => {
 describe('TPP device plan: bad input is a clear error', () => {
   const shape: Shape = { nLayers: 1, nKvHeads: 2, nHeads: 4, headDim: 64, chunkSize: 16 };
   const batch = randomBatch(rng(9), 5, 16, { treeNodes: 3, maxOwnFull: 1, tailMin: 1, tailMax: 16 });
-  const base = () => {
-    const { work, dfsLens } = buildWorkList(batch, 1);
-    return {
+  const base = () =>
+    ({
       executor: 'host', op: 'decode', dtype: 'fp16', ...shape, nChunks: batch.nChunks,
       pool: new Float32Array(batch.nChunks * chunkElems(shape)).fill(0.5),
-      work, steps: [{ seqLen: dfsLens, q: new Float32Array(5 * 4 * 64).fill(0.25) }],
-    } as Record<string, any>;
-  };
+      paths: batch.paths.map((p) => [...p]), steps: [{ seqLen: Int32Array.from(batch.lens), q: new Float32Array(5 * 4 * 64).fill(0.25) }],
+    }) as Record<string, any>;
 
   it('accepts the unmodified case', () => {
     expect(native.tppCase(base()).outs).toHaveLength(1);
@@ -222,20 +217,16 @@ describe('TPP device plan: bad input is a clear error', () => {
     expect(() => native.tppCase({ ...base(), nHeads: 3 })).toThrow(/must be a positive multiple of n_kv_heads/);
     expect(() => native.tppCase({ ...base(), executor: 'tpu' })).toThrow(/executor must be/);
   });
-  it('rejects a stale or inconsistent work list', () => {
+  it('rejects stale lengths and paths that are not a prefix tree', () => {
     const stale = base();
     stale.steps[0].seqLen = Int32Array.from(stale.steps[0].seqLen, (l: number) => l + 64);
     expect(() => native.tppCase(stale)).toThrow(/beyond its chunks \(work list is stale/);
-    const csr = base();
-    csr.work.seqChunkOffset = csr.work.seqChunkOffset.slice(0, -1);
-    expect(() => native.tppCase(csr)).toThrow(/seq_chunk_offset is not a CSR offset array/);
-    const perm = base();
-    perm.work.dfsRow = new Int32Array(5).fill(0);
-    expect(() => native.tppCase(perm)).toThrow(/dfs_row must be a permutation/);
-    const partials = base();
-    partials.work.seqPartialOffset = new Int32Array(6);
-    partials.work.seqPartials = new Int32Array(0);
-    if (partials.work.sharedChunk.length > 0) expect(() => native.tppCase(partials)).toThrow(/shared ranges cover it/);
+    const notTree = base();
+    notTree.paths = [[0, 1, 2], [5, 1, 3], [4], [6], [7]];
+    expect(() => native.tppCase(notTree)).toThrow(/sits under two different prefixes/);
+    const count = base();
+    count.steps[0].seqLen = new Int32Array(4);
+    expect(() => native.tppCase(count)).toThrow(/seqLen must have one entry per sequence/);
     const outside = base();
     outside.nChunks = 1;
     outside.pool = new Float32Array(chunkElems(shape));

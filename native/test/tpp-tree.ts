@@ -1,6 +1,5 @@
-// Test fixture for the CUDA TPP tests: random prefix trees of chunks, the decode work list in
-// the engine's format (attention/decode_work_list.h) and a float64 reference.
-import type { DecodeWorkListArrays } from '../index';
+// Test fixture for the CUDA TPP tests: random prefix trees of chunks and a float64 reference.
+// (The work list over a tree is the engine's own: tppCase builds it from the paths.)
 
 /** Deterministic PRNG (mulberry32) so a failing case can be replayed from its seed. */
 export { mulberry32 as rng } from './helpers/kv-world';
@@ -76,75 +75,6 @@ export function sharedPrefixBatch(nSeqs: number, chunkSize: number, shared: numb
   return { nChunks: nShared + nSeqs * ownChunks, paths, lens };
 }
 
-export type WorkList = DecodeWorkListArrays;
-
-function comparePaths(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
-}
-
-/** The engine's work list for a batch (same rules as build_decode_work_list). */
-export function buildWorkList(batch: Batch, tppThreshold: number): { work: WorkList; dfsLens: Int32Array } {
-  const n = batch.paths.length;
-  const order = Array.from({ length: n }, (_, b) => b).sort((x, y) => comparePaths(batch.paths[x], batch.paths[y]) || x - y);
-  const cover = new Map<number, { begin: number; end: number }>();
-  order.forEach((b, i) => {
-    for (const c of batch.paths[b]) {
-      const r = cover.get(c);
-      if (!r) cover.set(c, { begin: i, end: i + 1 });
-      else {
-        if (r.end !== i) throw new Error(`fixture: chunk ${c} covers a non-contiguous DFS range`);
-        r.end = i + 1;
-      }
-    }
-  });
-  const isShared = (c: number) => {
-    const r = cover.get(c)!;
-    return r.end - r.begin > Math.max(1, tppThreshold);
-  };
-  const sharedChunk: number[] = [];
-  const seen = new Set<number>();
-  order.forEach((b) => {
-    for (const c of batch.paths[b]) if (isShared(c) && !seen.has(c)) (seen.add(c), sharedChunk.push(c));
-  });
-  const partialOffset = [0];
-  for (const c of sharedChunk) partialOffset.push(partialOffset[partialOffset.length - 1] + cover.get(c)!.end - cover.get(c)!.begin);
-  const sharedIndex = new Map(sharedChunk.map((c, j) => [c, j]));
-  const seqChunkOffset = [0];
-  const seqChunks: number[] = [];
-  const seqChunkIndex: number[] = [];
-  const seqPartialOffset = [0];
-  const seqPartials: number[] = [];
-  order.forEach((b, i) => {
-    batch.paths[b].forEach((c, k) => {
-      if (isShared(c)) {
-        const j = sharedIndex.get(c)!;
-        seqPartials.push(partialOffset[j] + (i - cover.get(c)!.begin));
-      } else {
-        seqChunks.push(c);
-        seqChunkIndex.push(k);
-      }
-    });
-    seqChunkOffset.push(seqChunks.length);
-    seqPartialOffset.push(seqPartials.length);
-  });
-  const i32 = (a: number[]) => Int32Array.from(a);
-  return {
-    work: {
-      dfsRow: i32(order),
-      sharedChunk: i32(sharedChunk),
-      sharedBegin: i32(sharedChunk.map((c) => cover.get(c)!.begin)),
-      sharedEnd: i32(sharedChunk.map((c) => cover.get(c)!.end)),
-      sharedPartialOffset: i32(partialOffset),
-      seqChunkOffset: i32(seqChunkOffset),
-      seqChunks: i32(seqChunks),
-      seqChunkIndex: i32(seqChunkIndex),
-      seqPartialOffset: i32(seqPartialOffset),
-      seqPartials: i32(seqPartials),
-    },
-    dfsLens: i32(order.map((b) => batch.lens[b])),
-  };
-}
 
 /** Element offset of (chunk, layer, kv, head, slot) in the pool. */
 export function rowOffset(s: Shape, chunk: number, layer: number, kv: number, head: number, slot: number): number {

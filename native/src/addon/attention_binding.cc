@@ -70,7 +70,12 @@ Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
   o.Set("rebuilds", static_cast<double>(plan.rebuilds()));
   o.Set("cacheVersion", static_cast<double>(w.cache_version));
   o.Set("sharedChunks", w.n_shared());
-  o.Set("partialStates", w.n_partials());
+  int64_t pairs = 0;  // (shared chunk, sequence) pairs computed chunk-first
+  for (int32_t seg = 0; seg < w.n_segments(); ++seg)
+    pairs += static_cast<int64_t>(w.segment_chunk_offset[seg + 1] - w.segment_chunk_offset[seg]) *
+             (w.segment_end[seg] - w.segment_begin[seg]);
+  o.Set("partialStates", static_cast<double>(pairs));
+  o.Set("segmentPartials", w.n_partials());
   o.Set("segments", w.n_segments());
   o.Set("ownChunks", static_cast<double>(w.seq_chunks.size()));
   o.Set("kvBytesRead", static_cast<double>(w.seq_ids.empty() ? 0 : decode_kv_bytes_read(cache(info.Env()), w)));

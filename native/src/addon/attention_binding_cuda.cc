@@ -9,8 +9,9 @@
 // The JS KvCache keeps its pool in host memory (writeKV converts fp32 on the host), so each call
 // copies that pool into a device pool of the same layout (a test harness, not the serving path:
 // a GPU runtime builds KvCache over a CudaChunkStorage and writes K/V with the device kernels).
-// The work lists come from the cache's own DecodePlan; the CudaTppDecoder re-uploads them only
-// when they change. Throws where the build has no CUDA backend or no device is usable.
+// The work lists are the engine's (a DecodePlan over the cache, grouped with the CUDA segment
+// policy); the CudaTppDecoder re-uploads them only when they change. Throws where the build has
+// no CUDA backend or no device is usable.
 #include <string>
 #include <vector>
 
@@ -21,50 +22,62 @@
 #include "cuda/tpp_device_plan.h"
 #include "cuda/tpp_host_exec.h"
 #ifdef CHUNKSERVE_WITH_CUDA
-#include "cuda/cuda_tpp.h"
+#include "cuda/tpp_decoder.h"
+#include "cuda/tpp_prefill.h"
 #endif
 
 namespace chunkserve {
 
 namespace {
 
+// What these functions keep per JS KvCache, owned by that object (freed with it): decode plans
+// grouped for the GPU and, with a GPU, the device copy of the pool and the decoders.
+struct CudaState {
+  DecodePlan tpp{DecodeMethod::Tpp}, baseline{DecodeMethod::Baseline};
 #ifdef CHUNKSERVE_WITH_CUDA
-// Device state of one JS KvCache, owned by that object (freed with it).
-struct CudaMirror {
   std::unique_ptr<CudaChunkStorage> pool;
-  CudaTppDecoder tpp, baseline;
+  std::unique_ptr<CudaTppDecoder> tpp_decoder, baseline_decoder;
   DeviceBuffer q, out;
+#endif
+  DecodePlan& plan(DecodeMethod m) { return m == DecodeMethod::Tpp ? tpp : baseline; }
 };
 
-CudaMirror& mirror_of(Napi::Env env, Napi::Object js_cache, const KvCache& cache) {
-  const char* key = "__chunkserveCudaMirror";
+CudaState& state_of(Napi::Env env, Napi::Object js_cache) {
+  const char* key = "__chunkserveCudaState";
   Napi::Value v = js_cache.Get(key);
-  if (v.IsExternal()) return *v.As<Napi::External<CudaMirror>>().Data();
-  auto* m = new CudaMirror();
-  auto ext = Napi::External<CudaMirror>::New(env, m, [](Napi::Env, CudaMirror* p) { delete p; });
+  if (v.IsExternal()) return *v.As<Napi::External<CudaState>>().Data();
+  auto* st = new CudaState();
+  auto ext = Napi::External<CudaState>::New(env, st, [](Napi::Env, CudaState* p) { delete p; });
   js_cache.DefineProperty(Napi::PropertyDescriptor::Value(key, ext, napi_default));  // hidden, read-only
-  m->pool = std::make_unique<CudaChunkStorage>(cache.layout(), cache.layout().chunk_bytes() * cache.storage().capacity());
-  return *m;
+  return *st;
 }
 
-// Copies the host pool to the device pool.
-void sync_pool(CudaMirror& m, const KvCache& cache) {
-  auto& storage = const_cast<KvCache&>(cache).storage();
-  m.pool->upload_chunks(0, storage.capacity(), storage.host_chunk(0));
+#ifdef CHUNKSERVE_WITH_CUDA
+// The device pool, made on first use and refreshed from the host pool on every call.
+CudaChunkStorage& synced_pool(CudaState& st, KvCache& cache) {
+  if (!st.pool) st.pool = std::make_unique<CudaChunkStorage>(cache.layout(), cache.layout().chunk_bytes() * cache.storage().capacity());
+  st.pool->upload_chunks(0, cache.storage().capacity(), cache.storage().host_chunk(0));
+  return *st.pool;
+}
+
+CudaTppDecoder& decoder(CudaState& st, DecodeMethod m) {
+  std::unique_ptr<CudaTppDecoder>& d = m == DecodeMethod::Tpp ? st.tpp_decoder : st.baseline_decoder;
+  if (!d) d = std::make_unique<CudaTppDecoder>();
+  return *d;
 }
 
 // Runs one device launch on q (poisoned output: an unwritten element cannot pass) and copies the
 // result into out.
 template <class Launch>
-void run_on_device(CudaMirror& m, Napi::Float32Array q, Napi::Float32Array out, Launch&& launch) {
+void run_on_device(CudaState& st, Napi::Float32Array q, Napi::Float32Array out, Launch&& launch) {
   const size_t bytes = q.ElementLength() * sizeof(float);
-  m.q.reserve(bytes);
-  m.out.reserve(bytes);
-  m.q.upload(q.Data(), bytes);
-  m.out.fill_bytes(0xff, bytes);  // NaN poison
-  launch(static_cast<const float*>(m.q.get()), static_cast<float*>(m.out.get()));
+  st.q.reserve(bytes);
+  st.out.reserve(bytes);
+  st.q.upload(q.Data(), bytes);
+  st.out.fill_bytes(0xff, bytes);  // NaN poison
+  launch(static_cast<const float*>(st.q.get()), static_cast<float*>(st.out.get()));
   cuda_synchronize("attention");
-  m.out.download(out.Data(), bytes);
+  st.out.download(out.Data(), bytes);
 }
 #endif
 
@@ -105,23 +118,25 @@ Napi::Value CudaDecodeAttention(const Napi::CallbackInfo& info) {
   const int n_heads = static_cast<int>(q.ElementLength() / per_head);
   const Napi::Object o = opts.IsObject() ? opts.As<Napi::Object>() : Napi::Object::New(env);
   const DecodeMethod method = to_decode_method(o.Get("method"), "options.method");
-  DecodePlan& plan = obj.plan(method);
+  CudaState& st = state_of(env, info[0].As<Napi::Object>());
+  DecodePlan& plan = st.plan(method);
   if (!js::is_missing(o.Get("threshold")))
     plan.set_tpp_threshold(static_cast<int32_t>(js::to_int(o.Get("threshold"), "options.threshold", 1, INT32_MAX)));
   Napi::Float32Array out = Napi::Float32Array::New(env, q.ElementLength());
   js::guarded(env, [&] {
-    const DecodeWorkList& work = plan.prepare(cache, seqs);
     if (host) {
-      const TppDevicePlan dp = build_tpp_device_plan(work, cache.layout(), n_heads, 8);
+      plan.set_segment_policy(cuda_segment_policy(cache.layout(), n_heads, 8));
+      const DecodeWorkList& work = plan.prepare(cache, seqs);
+      const TppDevicePlan dp = build_tpp_device_plan(work, cache.layout(), n_heads);
       tpp_host_decode(dp, cache.layout(), host_pool(cache), layer, n_heads, work.seq_len, q.Data(), out.Data());
       return;
     }
 #ifdef CHUNKSERVE_WITH_CUDA
-    CudaMirror& m = mirror_of(env, info[0].As<Napi::Object>(), cache);
-    sync_pool(m, cache);
-    CudaTppDecoder& dec = method == DecodeMethod::Tpp ? m.tpp : m.baseline;
-    dec.prepare(work, cache.layout(), n_heads);
-    run_on_device(m, q, out, [&](const float* qd, float* od) { dec.decode(*m.pool, layer, qd, od); });
+    CudaTppDecoder& dec = decoder(st, method);
+    plan.set_segment_policy(dec.policy(cache.layout(), n_heads));
+    dec.prepare(plan.prepare(cache, seqs), cache.layout(), n_heads);
+    CudaChunkStorage& pool = synced_pool(st, cache);
+    run_on_device(st, q, out, [&](const float* qd, float* od) { dec.decode(pool, layer, qd, od); });
 #endif
   });
   return out;
@@ -153,10 +168,10 @@ Napi::Value CudaPrefillAttention(const Napi::CallbackInfo& info) {
       return;
     }
 #ifdef CHUNKSERVE_WITH_CUDA
-    CudaMirror& m = mirror_of(env, info[0].As<Napi::Object>(), cache);
-    sync_pool(m, cache);
-    run_on_device(m, q, out, [&](const float* qd, float* od) {
-      cuda_prefill(*m.pool, cache.seq_chunks(seq), layer, n_heads, pos0, n_q, qd, nullptr, nullptr, od);
+    CudaState& st = state_of(env, info[0].As<Napi::Object>());
+    CudaChunkStorage& pool = synced_pool(st, cache);
+    run_on_device(st, q, out, [&](const float* qd, float* od) {
+      cuda_prefill(pool, cache.seq_chunks(seq), layer, n_heads, pos0, n_q, qd, nullptr, nullptr, od);
     });
 #endif
   });

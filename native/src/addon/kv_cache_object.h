@@ -17,9 +17,8 @@ class KvCacheObject : public Napi::ObjectWrap<KvCacheObject> {
  public:
   static Napi::Function Define(Napi::Env env);
   explicit KvCacheObject(const Napi::CallbackInfo& info);
-  // For the CUDA glue (addon/attention_binding_cuda.cc): the same cache and plans on the GPU.
+  // For the CUDA glue (addon/attention_binding_cuda.cc): the same cache on the GPU.
   KvCache& live_cache(Napi::Env env) { return cache(env); }  // throws once disposed
-  DecodePlan& plan(DecodeMethod m) { return plan_for(m); }
 
  private:
   // cache_binding.cc

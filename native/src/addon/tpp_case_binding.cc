@@ -1,10 +1,12 @@
 // tppCase(spec): runs the CUDA backend's TPP plan on explicit inputs, either on the GPU
 // (executor "cuda") or through the host emulation of the same plan (executor "host", any
-// machine). For tests: the work list, the pool and the queries come from JS, so a test can
-// build any prefix tree and compare with its own float64 reference. See index.d.ts (TppCaseSpec).
+// machine). For tests: the prefix tree (as chunk paths), the pool and the queries come from JS,
+// so a test can build any tree and compare with its own float64 reference; the work list is the
+// engine's own (build_decode_work_list). See index.d.ts (TppCaseSpec).
 //
-// op "decode": spec.steps = [{ seqLen, q, k?, v? }]: per step, prepare (lazy plan upload),
-//   append k/v at seq_len - 1 when given, then decode. Returns outs[] and planUploads.
+// op "decode": paths, threshold, steps = [{ seqLen, q, k?, v? }] (batch order): per step,
+//   prepare (lazy plan upload), append k/v at seq_len - 1 when given, then decode. Returns outs[]
+//   and planUploads.
 // op "prefill": path, pos0, nQ, q, k?, v?: store k/v at [pos0, pos0 + nQ) when given, attend.
 // Both return storedPool: the pool afterwards, as fp32 values of what the storage holds.
 #include <algorithm>
@@ -16,8 +18,13 @@
 
 #include "addon/js_args.h"
 #include "addon/registry.h"
-#include "cuda/cuda_tpp.h"
+#include "attention/decode_work_list.h"
+#include "cuda/tpp_device_plan.h"
 #include "cuda/tpp_host_exec.h"
+#ifdef CHUNKSERVE_WITH_CUDA
+#include "cuda/tpp_decoder.h"
+#include "cuda/tpp_prefill.h"
+#endif
 
 namespace chunkserve {
 
@@ -29,24 +36,23 @@ Napi::Float32Array to_js(Napi::Env env, const std::vector<float>& v) {
   return a;
 }
 
-DecodeWorkList read_work_list(Napi::Value v, int chunk_size) {
-  const js::Fields w(v, "spec.work");
-  DecodeWorkList work;
-  work.chunk_size = chunk_size;
-  auto i32 = [&](const char* key) { return js::to_int32_array(w.get(key), w.name(key)); };
-  work.dfs_row = i32("dfsRow");
-  work.seq_ids.assign(work.dfs_row.size(), 0);
-  for (size_t i = 0; i < work.seq_ids.size(); ++i) work.seq_ids[i] = static_cast<SeqId>(i);
-  work.shared_chunk = i32("sharedChunk");
-  work.shared_begin = i32("sharedBegin");
-  work.shared_end = i32("sharedEnd");
-  work.shared_partial_offset = i32("sharedPartialOffset");
-  work.seq_chunk_offset = i32("seqChunkOffset");
-  work.seq_chunks = i32("seqChunks");
-  work.seq_chunk_index = i32("seqChunkIndex");
-  work.seq_partial_offset = i32("seqPartialOffset");
-  work.seq_partials = i32("seqPartials");
-  return work;
+std::vector<std::vector<ChunkId>> read_paths(const js::Fields& spec, int n_chunks) {
+  if (!spec.get("paths").IsArray()) throw Napi::TypeError::New(spec.get("paths").Env(), "spec.paths must be an array");
+  Napi::Array arr = spec.get("paths").As<Napi::Array>();
+  std::vector<std::vector<ChunkId>> paths(arr.Length());
+  for (uint32_t b = 0; b < arr.Length(); ++b)
+    for (int64_t id : js::to_int_list(arr.Get(b), "spec.paths[" + std::to_string(b) + "]", 0, INT32_MAX)) {
+      if (id >= n_chunks) throw std::invalid_argument("tppCase: chunk id outside the pool");
+      paths[b].push_back(static_cast<ChunkId>(id));
+    }
+  return paths;
+}
+
+// Lengths in batch order -> DFS order of the work list.
+std::vector<int32_t> dfs_lengths(const DecodeWorkList& work, const std::vector<int32_t>& batch_len) {
+  std::vector<int32_t> out(batch_len.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = batch_len[work.dfs_row[i]];
+  return out;
 }
 
 struct Step {
@@ -88,12 +94,9 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
 
     Napi::Object result = Napi::Object::New(env);
     if (op == "decode") {
-      const DecodeWorkList work0 = read_work_list(spec.get("work"), layout.chunk_size);
-      const size_t n = work0.dfs_row.size();
-      for (int32_t id : work0.shared_chunk)
-        if (id >= n_chunks) throw std::invalid_argument("tppCase: shared chunk id outside the pool");
-      for (int32_t id : work0.seq_chunks)
-        if (id >= n_chunks) throw std::invalid_argument("tppCase: own chunk id outside the pool");
+      const std::vector<std::vector<ChunkId>> paths = read_paths(spec, n_chunks);
+      const size_t n = paths.size();
+      const int32_t threshold = static_cast<int32_t>(spec.integer("threshold", 1, 1, INT32_MAX));
       if (!spec.get("steps").IsArray()) throw std::invalid_argument("tppCase: steps must be an array");
       Napi::Array steps_js = spec.get("steps").As<Napi::Array>();
       std::vector<Step> steps;
@@ -106,20 +109,24 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
         read_kv(so, n * KV * D, st.k, st.v);
         steps.push_back(std::move(st));
       }
+      if (steps.empty()) throw std::invalid_argument("tppCase: steps must not be empty");
       const int target_blocks = static_cast<int>(spec.integer("targetBlocks", 0, 0, 1 << 20));
       Napi::Array outs = Napi::Array::New(env, steps.size());
       uint64_t uploads = 0;
       TppDevicePlan plan_seen;
       if (executor == "host") {
-        // One plan for the batch (the structure never changes between steps here).
-        DecodeWorkList work = work0;
-        const TppDevicePlan plan = build_tpp_device_plan(work, layout, n_heads, target_blocks > 0 ? target_blocks : 264);
+        // One plan for the batch (the structure never changes between steps here). Each step's
+        // lengths are checked against the first step's paths.
+        const SegmentPolicy policy = cuda_segment_policy(layout, n_heads, target_blocks > 0 ? target_blocks : 264);
+        const DecodeWorkList work = build_decode_work_list(paths, steps[0].seq_len, layout.chunk_size, threshold, policy);
+        const TppDevicePlan plan = build_tpp_device_plan(work, layout, n_heads);
         uploads = 1;
         for (size_t s = 0; s < steps.size(); ++s) {
+          const std::vector<int32_t> len = dfs_lengths(work, steps[s].seq_len);
+          check_step_lengths(plan, len);
           std::vector<float> out(n * H * D);
-          if (!steps[s].k.empty())
-            tpp_host_append(plan, layout, pool.data(), layer, steps[s].seq_len, steps[s].k.data(), steps[s].v.data());
-          tpp_host_decode(plan, layout, pool.data(), layer, n_heads, steps[s].seq_len, steps[s].q.data(), out.data());
+          if (!steps[s].k.empty()) tpp_host_append(plan, layout, pool.data(), layer, len, steps[s].k.data(), steps[s].v.data());
+          tpp_host_decode(plan, layout, pool.data(), layer, n_heads, len, steps[s].q.data(), out.data());
           outs.Set(static_cast<uint32_t>(s), to_js(env, out));
         }
         plan_seen = plan;
@@ -128,11 +135,12 @@ Napi::Value TppCase(const Napi::CallbackInfo& info) {
         CudaChunkStorage storage(layout, static_cast<size_t>(n_chunks) * layout.chunk_bytes());
         storage.upload_chunks(0, n_chunks, pool.data());
         CudaTppDecoder decoder(target_blocks);
+        DecodeWorkList work =
+            build_decode_work_list(paths, steps[0].seq_len, layout.chunk_size, threshold, decoder.policy(layout, n_heads));
         // q, out: [n][H][D] fp32; k, v: [n][KV][D] fp32 (batch order)
         DeviceBuffer q_dev(n * H * D * 4), out_dev(n * H * D * 4), k_dev(n * KV * D * 4), v_dev(n * KV * D * 4);
         for (size_t s = 0; s < steps.size(); ++s) {
-          DecodeWorkList work = work0;
-          work.seq_len = steps[s].seq_len;
+          work.seq_len = dfs_lengths(work, steps[s].seq_len);
           decoder.prepare(work, layout, n_heads);
           if (!steps[s].k.empty()) {
             k_dev.upload(steps[s].k.data(), n * KV * D * 4);

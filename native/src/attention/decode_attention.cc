@@ -8,16 +8,23 @@
 
 namespace chunkserve {
 
+static bool same_policy(const SegmentPolicy& a, const SegmentPolicy& b) {
+  return a.max_chunks == b.max_chunks && a.target_tasks == b.target_tasks && a.rows_per_task == b.rows_per_task &&
+         a.group == b.group && a.n_kv_heads == b.n_kv_heads;
+}
+
 const DecodeWorkList& DecodePlan::prepare(const KvCache& cache, const std::vector<SeqId>& seqs) {
   const int32_t threshold = method_ == DecodeMethod::Baseline ? INT32_MAX : std::max<int32_t>(tpp_threshold_, 1);
   const bool stale = !valid_ || built_for_ != &cache || work_.cache_version != cache.version() ||
-                     built_method_ != method_ || built_threshold_ != threshold || work_.seq_ids != seqs;
+                     built_method_ != method_ || built_threshold_ != threshold || !same_policy(built_policy_, policy_) ||
+                     work_.seq_ids != seqs;
   if (stale) {
-    work_ = build_decode_work_list(cache, seqs, threshold);
+    work_ = build_decode_work_list(cache, seqs, threshold, policy_);
     valid_ = true;
     built_for_ = &cache;
     built_method_ = method_;
     built_threshold_ = threshold;
+    built_policy_ = policy_;
     ++rebuilds_;
   } else {
     refresh_lengths(cache, work_);
@@ -34,13 +41,13 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
   const int hd = cache.config().head_dim, nkv = cache.config().n_kv_heads, c = cache.config().chunk_size;
   const int G = n_heads / nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  float* part_o = plan.partial_o.data();  // [n_segment_partials][n_heads][hd]
-  float* part_m = plan.partial_m.data();  // [n_segment_partials][n_heads]
-  float* part_l = plan.partial_n.data();  // [n_segment_partials][n_heads]
+  float* part_o = plan.partial_o.data();  // [n_partials][n_heads][hd]
+  float* part_m = plan.partial_m.data();  // [n_partials][n_heads]
+  float* part_l = plan.partial_n.data();  // [n_partials][n_heads]
   pool.parallel_for(static_cast<int64_t>(w.n_segments()) * nkv, [&](int64_t task, int) {
     const int seg = static_cast<int>(task / nkv), h = static_cast<int>(task % nkv);
-    const int first = w.segment_offset[seg], last = w.segment_offset[seg + 1];
-    const int b = w.shared_begin[first], e = w.shared_end[first];
+    const int first = w.segment_chunk_offset[seg], last = w.segment_chunk_offset[seg + 1];
+    const int b = w.segment_begin[seg], e = w.segment_end[seg];
     const int n_real = (e - b) * G;                  // row r = (i - b) * G + g
     const int rows = round_up_to(n_real, kern.lanes);
     thread_local std::vector<float> qt, ot, m, l;    // [hd][rows], [hd][rows], [rows], [rows]
@@ -56,11 +63,11 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
         for (int d = 0; d < hd; ++d) qt[static_cast<size_t>(d) * rows + r] = src[d] * scale;
       }
     for (int j = first; j < last; ++j) {  // shared chunks are full: c tokens each
-      const ChunkId chunk = w.shared_chunk[j];
+      const ChunkId chunk = w.segment_chunks[j];
       const bool more = j + 1 < last;
       kern.rv(qt.data(), rows, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), c, nullptr, ot.data(),
-              m.data(), l.data(), scratch, more ? cache.plane(w.shared_chunk[j + 1], layer, 0, h) : nullptr,
-              more ? cache.plane(w.shared_chunk[j + 1], layer, 1, h) : nullptr);
+              m.data(), l.data(), scratch, more ? cache.plane(w.segment_chunks[j + 1], layer, 0, h) : nullptr,
+              more ? cache.plane(w.segment_chunks[j + 1], layer, 1, h) : nullptr);
     }
     for (int i = b; i < e; ++i)
       for (int g = 0; g < G; ++g) {
@@ -99,9 +106,9 @@ static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKerne
       kern.dv(qs.data(), G, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), n_tok, o.data(), m.data(),
               l.data(), s.data());
     }
-    for (int x = w.seq_segment_offset[i]; x < w.seq_segment_offset[i + 1]; ++x)
+    for (int x = w.seq_partial_offset[i]; x < w.seq_partial_offset[i + 1]; ++x)
       for (int g = 0; g < G; ++g) {
-        const size_t slot = static_cast<size_t>(w.seq_segment_partials[x]) * n_heads + h * G + g;
+        const size_t slot = static_cast<size_t>(w.seq_partials[x]) * n_heads + h * G + g;
         merge_state(o.data() + g * hd, m[g], l[g], plan.partial_o.data() + slot * hd, plan.partial_m[slot],
                     plan.partial_n[slot], hd);
       }
@@ -119,7 +126,7 @@ void decode_attention(const KvCache& cache, DecodePlan& plan, const std::vector<
   const AttendKernels& kern = checked_kernels(cache, layer, n_heads, q, out);
   ThreadPool& tp = pool != nullptr ? *pool : ThreadPool::global();
   const DecodeWorkList& w = plan.prepare(cache, seqs);
-  const size_t states = static_cast<size_t>(w.n_segment_partials()) * n_heads;
+  const size_t states = static_cast<size_t>(w.n_partials()) * n_heads;
   plan.partial_o.resize(states * cache.config().head_dim);
   plan.partial_m.resize(states);
   plan.partial_n.resize(states);

@@ -37,6 +37,8 @@ class DecodePlan {
   int32_t tpp_threshold() const { return tpp_threshold_; }
   void set_method(DecodeMethod m) { method_ = m; }
   void set_tpp_threshold(int32_t t) { tpp_threshold_ = t; }
+  // How phase 1 groups shared chunks (the CPU default: segments of at most 8 chunks).
+  void set_segment_policy(const SegmentPolicy& p) { policy_ = p; }
 
   // Brings the work lists up to date for this batch (rebuild when needed, else refresh lengths).
   const DecodeWorkList& prepare(const KvCache& cache, const std::vector<SeqId>& seqs);
@@ -44,16 +46,18 @@ class DecodePlan {
   uint64_t rebuilds() const { return rebuilds_; }  // how many times the lists were rebuilt
 
   // Scratch for phase-1 partial states, one per segment and covered sequence:
-  // [n_segment_partials][n_heads][head_dim] O, [n_segment_partials][n_heads] m and n.
+  // [n_partials][n_heads][head_dim] O, [n_partials][n_heads] m and n.
   std::vector<float> partial_o, partial_m, partial_n;
 
  private:
   DecodeMethod method_;
   int32_t tpp_threshold_;
+  SegmentPolicy policy_;
   bool valid_ = false;
   const KvCache* built_for_ = nullptr;
   DecodeMethod built_method_ = DecodeMethod::Tpp;
   int32_t built_threshold_ = 0;
+  SegmentPolicy built_policy_;
   DecodeWorkList work_;
   uint64_t rebuilds_ = 0;
 };

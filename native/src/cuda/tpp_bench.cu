@@ -11,15 +11,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/cuda_tpp.h"
+#include "cuda/cuda_error.h"
+#include "cuda/device_probe.h"
+#include "cuda/tpp_decoder.h"
 
 namespace chunkserve {
 
 namespace {
-
-void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA bench ") + what + ": " + cudaGetErrorString(err));
-}
 
 __device__ __forceinline__ float hash_uniform(uint64_t x) {  // splitmix64 -> [-1, 1)
   x += 0x9e3779b97f4a7c15ull;
@@ -56,50 +54,29 @@ void fill_pool(CudaChunkStorage& pool, const std::vector<int32_t>& logical, uint
     fill_chunks_kernel<__half><<<1024, 256>>>(static_cast<__half*>(pool.device_base()), ce, lg, total, seed);
   else
     fill_chunks_kernel<__nv_bfloat16><<<1024, 256>>>(static_cast<__nv_bfloat16*>(pool.device_base()), ce, lg, total, seed);
-  check(cudaGetLastError(), "fill launch");
-  check(cudaDeviceSynchronize(), "fill");
+  cuda_check(cudaGetLastError(), "fill launch");
+  cuda_check(cudaDeviceSynchronize(), "fill");
 }
 
-// Work list of `batch` sequences; with share, the first n_shared chunks of every path are one
+// Chunk paths of `batch` sequences: with share, the first n_shared chunks of every path are one
 // set of shared chunks (ids 0..n_shared-1), else every sequence has its own copy.
-DecodeWorkList make_work_list(int batch, int n_shared, int n_own, int len, int chunk_size, bool share) {
-  DecodeWorkList w;
-  w.chunk_size = chunk_size;
-  const bool phase1 = share && batch > 1 && n_shared > 0;
-  for (int i = 0; i < batch; ++i) {
-    w.seq_ids.push_back(i);
-    w.dfs_row.push_back(i);
-    w.seq_len.push_back(len);
-  }
-  w.shared_partial_offset.push_back(0);
-  if (phase1)
-    for (int j = 0; j < n_shared; ++j) {
-      w.shared_chunk.push_back(j);
-      w.shared_begin.push_back(0);
-      w.shared_end.push_back(batch);
-      w.shared_partial_offset.push_back((j + 1) * batch);
-    }
-  w.seq_chunk_offset.push_back(0);
-  w.seq_partial_offset.push_back(0);
+std::vector<std::vector<ChunkId>> bench_paths(int batch, int n_shared, int n_own, bool share) {
+  std::vector<std::vector<ChunkId>> paths(batch);
   const int n_path = n_shared + n_own;
-  for (int i = 0; i < batch; ++i) {
+  for (int i = 0; i < batch; ++i)
     for (int k = 0; k < n_path; ++k) {
-      const bool shared_chunk = k < n_shared;
-      if (phase1 && shared_chunk) {
-        w.seq_partials.push_back(k * batch + i);
-        continue;
-      }
-      int32_t id;
-      if (!share) id = i * n_path + k;                      // private copies
-      else if (shared_chunk) id = k;                         // batch of one: the prompt chunks
-      else id = n_shared + i * n_own + (k - n_shared);
-      w.seq_chunks.push_back(id);
-      w.seq_chunk_index.push_back(k);
+      if (!share) paths[i].push_back(i * n_path + k);  // private copies
+      else if (k < n_shared) paths[i].push_back(k);    // the shared prompt
+      else paths[i].push_back(n_shared + i * n_own + (k - n_shared));
     }
-    w.seq_chunk_offset.push_back(static_cast<int32_t>(w.seq_chunks.size()));
-    w.seq_partial_offset.push_back(static_cast<int32_t>(w.seq_partials.size()));
-  }
-  return w;
+  return paths;
+}
+
+// The engine's work list for those paths (TPP: threshold 1; without sharing nothing is shared).
+DecodeWorkList bench_work_list(const CudaTppDecoder& dec, const ChunkLayout& layout, int n_heads, int batch,
+                               int n_shared, int n_own, int len, bool share) {
+  return build_decode_work_list(bench_paths(batch, n_shared, n_own, share), std::vector<int32_t>(batch, len),
+                                layout.chunk_size, 1, dec.policy(layout, n_heads));
 }
 
 struct Timing {
@@ -109,18 +86,18 @@ struct Timing {
 Timing time_decode(CudaTppDecoder& dec, const CudaChunkStorage& pool, int layers, const float* q, float* out,
                    int reps, int iters) {
   for (int w = 0; w < 3; ++w) dec.decode(pool, w % layers, q, out);
-  check(cudaDeviceSynchronize(), "warm-up");
+  cuda_check(cudaDeviceSynchronize(), "warm-up");
   cudaEvent_t e0, e1;
-  check(cudaEventCreate(&e0), "event");
-  check(cudaEventCreate(&e1), "event");
+  cuda_check(cudaEventCreate(&e0), "event");
+  cuda_check(cudaEventCreate(&e1), "event");
   std::vector<double> per_call;
   for (int r = 0; r < reps; ++r) {
-    check(cudaEventRecord(e0), "record");
+    cuda_check(cudaEventRecord(e0), "record");
     for (int it = 0; it < iters; ++it) dec.decode(pool, (r * iters + it) % layers, q, out);
-    check(cudaEventRecord(e1), "record");
-    check(cudaEventSynchronize(e1), "sync");
+    cuda_check(cudaEventRecord(e1), "record");
+    cuda_check(cudaEventSynchronize(e1), "sync");
     float ms = 0.f;
-    check(cudaEventElapsedTime(&ms, e0, e1), "elapsed");
+    cuda_check(cudaEventElapsedTime(&ms, e0, e1), "elapsed");
     per_call.push_back(ms * 1e3 / iters);
   }
   cudaEventDestroy(e0);
@@ -137,9 +114,9 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
   if (s.reps < 1 || s.iters < 1) throw std::invalid_argument("CUDA bench: reps and iters must be >= 1");
   CudaBenchResult res;
   int dev = 0;
-  check(cudaGetDevice(&dev), "cudaGetDevice");
+  cuda_check(cudaGetDevice(&dev), "cudaGetDevice");
   cudaDeviceProp prop{};
-  check(cudaGetDeviceProperties(&prop, dev), "properties");
+  cuda_check(cudaGetDeviceProperties(&prop, dev), "properties");
   res.gpu = prop.name;
   res.copy_bytes_per_s = cuda_copy_bandwidth(size_t(1) << 30, 10);
 
@@ -159,7 +136,7 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
   DeviceBuffer q(static_cast<size_t>(s.batch) * s.n_heads * s.head_dim * 4);  // [batch][n_heads][head_dim] fp32
   DeviceBuffer out_tpp(q.bytes()), out_base(q.bytes());                       // same shape
   fill_floats_kernel<<<256, 256>>>(static_cast<float*>(q.get()), static_cast<int64_t>(q.bytes() / 4), 77);
-  check(cudaGetLastError(), "fill q");
+  cuda_check(cudaGetLastError(), "fill q");
   std::vector<float> host_tpp(q.bytes() / 4), host_base(q.bytes() / 4);
 
   {  // TPP over the shared pool
@@ -169,9 +146,8 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
     std::vector<int32_t> logical(n_chunks);
     for (int p = 0; p < n_chunks; ++p) logical[p] = p;
     fill_pool(pool, logical, 1234);
-    const DecodeWorkList work = make_work_list(s.batch, n_shared, n_own, len, c, true);
     CudaTppDecoder dec;
-    dec.prepare(work, layout, s.n_heads);
+    dec.prepare(bench_work_list(dec, layout, s.n_heads, s.batch, n_shared, n_own, len, true), layout, s.n_heads);
     res.chunk_first_pieces = static_cast<int>(dec.plan().chunk_first.size());
     res.chunks_per_piece = dec.plan().chunks_per_piece;
     const Timing t = time_decode(dec, pool, res.tpp_layers, static_cast<const float*>(q.get()),
@@ -187,7 +163,7 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
       dec.set_programmatic_launch(true);
     }
     dec.decode(pool, 0, static_cast<const float*>(q.get()), static_cast<float*>(out_tpp.get()));
-    check(cudaDeviceSynchronize(), "tpp");
+    cuda_check(cudaDeviceSynchronize(), "tpp");
     out_tpp.download(host_tpp.data(), q.bytes());
   }
   if (s.baseline) {  // sequence-first over private copies
@@ -199,15 +175,14 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
     for (int i = 0; i < s.batch; ++i)
       for (int k = 0; k < n_path; ++k) logical[i * n_path + k] = k < n_shared ? k : n_shared + i * n_own + (k - n_shared);
     fill_pool(pool, logical, 1234);
-    const DecodeWorkList work = make_work_list(s.batch, n_shared, n_own, len, c, false);
     CudaTppDecoder dec;
-    dec.prepare(work, layout, s.n_heads);
+    dec.prepare(bench_work_list(dec, layout, s.n_heads, s.batch, n_shared, n_own, len, false), layout, s.n_heads);
     const Timing t = time_decode(dec, pool, res.baseline_layers, static_cast<const float*>(q.get()),
                                  static_cast<float*>(out_base.get()), s.reps, s.iters);
     res.baseline_us = t.median_us;
     res.baseline_spread_us = t.spread_us;
     dec.decode(pool, 0, static_cast<const float*>(q.get()), static_cast<float*>(out_base.get()));
-    check(cudaDeviceSynchronize(), "baseline");
+    cuda_check(cudaDeviceSynchronize(), "baseline");
     out_base.download(host_base.data(), q.bytes());
     // Same logical data in layer 0 of both pools only when both have the same layer count;
     // otherwise compare through a fresh one-layer TPP run below.
@@ -220,9 +195,9 @@ CudaBenchResult run_cuda_kernel_bench(const CudaBenchSpec& s) {
       for (int p = 0; p < n_tpp; ++p) lg[p] = p;
       fill_pool(tpool, lg, 1234);
       CudaTppDecoder tdec;
-      tdec.prepare(make_work_list(s.batch, n_shared, n_own, len, c, true), one, s.n_heads);
+      tdec.prepare(bench_work_list(tdec, one, s.n_heads, s.batch, n_shared, n_own, len, true), one, s.n_heads);
       tdec.decode(tpool, 0, static_cast<const float*>(q.get()), static_cast<float*>(out_tpp.get()));
-      check(cudaDeviceSynchronize(), "tpp check");
+      cuda_check(cudaDeviceSynchronize(), "tpp check");
       out_tpp.download(host_tpp.data(), q.bytes());
     }
     for (size_t i = 0; i < host_tpp.size(); ++i) {

@@ -10,8 +10,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& what) { throw std::invalid_argument("CUDA TPP plan: " + what); }
 
-int row_blocks(int rows) { return (rows + kTppRowsPerBlock - 1) / kTppRowsPerBlock; }
-
 void check_csr(const std::vector<int32_t>& offset, size_t n_rows, size_t n_values, const char* name) {
   if (offset.size() != n_rows + 1 || offset.front() != 0 || static_cast<size_t>(offset.back()) != n_values)
     fail(std::string(name) + " is not a CSR offset array of the work list");
@@ -34,18 +32,22 @@ void check_tpp_shape(const ChunkLayout& layout, int n_heads) {
          std::to_string(layout.n_kv_heads) + ")");
 }
 
-TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayout& layout, int n_heads,
-                                    int target_blocks) {
-  check_tpp_shape(layout, n_heads);
-  if (work.chunk_size != layout.chunk_size) fail("work list chunk_size differs from the cache layout");
+SegmentPolicy cuda_segment_policy(const ChunkLayout& layout, int n_heads, int target_blocks) {
+  SegmentPolicy p;
+  p.target_tasks = std::max(1, target_blocks);
+  p.rows_per_task = kTppRowsPerBlock;
+  p.n_kv_heads = std::max(1, layout.n_kv_heads);
+  p.group = std::max(1, n_heads / p.n_kv_heads);
+  return p;
+}
+
+namespace {
+
+// The work list's own consistency (it comes from build_decode_work_list, or from a test).
+void check_work_list(const DecodeWorkList& work) {
   const int32_t n = work.n_seqs();
-  const int32_t n_shared = work.n_shared();
+  const int32_t n_seg = work.n_segments();
   if (work.dfs_row.size() != static_cast<size_t>(n)) fail("dfs_row must have n_seqs entries");
-  if (work.shared_begin.size() != static_cast<size_t>(n_shared) || work.shared_end.size() != static_cast<size_t>(n_shared))
-    fail("shared_begin/shared_end must have one entry per shared chunk");
-  check_csr(work.seq_chunk_offset, n, work.seq_chunks.size(), "seq_chunk_offset");
-  if (work.seq_chunk_index.size() != work.seq_chunks.size()) fail("seq_chunk_index must match seq_chunks");
-  check_csr(work.seq_partial_offset, n, work.seq_partials.size(), "seq_partial_offset");
   {
     std::vector<char> seen(n, 0);
     for (int32_t r : work.dfs_row) {
@@ -53,80 +55,75 @@ TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayou
       seen[r] = 1;
     }
   }
+  if (work.segment_end.size() != static_cast<size_t>(n_seg)) fail("segment_begin/segment_end must have one entry per segment");
+  if (n_seg > 0 || !work.segment_chunk_offset.empty()) check_csr(work.segment_chunk_offset, n_seg, work.segment_chunks.size(), "segment_chunk_offset");
+  if (n_seg > 0 || !work.segment_partial_offset.empty()) {
+    if (work.segment_partial_offset.size() != static_cast<size_t>(n_seg) + 1 || work.segment_partial_offset.front() != 0)
+      fail("segment_partial_offset is not a prefix sum over the segments");
+  }
+  for (int32_t s = 0; s < n_seg; ++s) {
+    const int32_t b = work.segment_begin[s], e = work.segment_end[s];
+    if (b < 0 || e > n || b >= e) fail("segment " + std::to_string(s) + " has an empty or out-of-range [begin, end)");
+    if (work.segment_partial_offset[s + 1] - work.segment_partial_offset[s] != e - b)
+      fail("segment_partial_offset does not match the segments' ranges");
+    for (int32_t j = work.segment_chunk_offset[s]; j < work.segment_chunk_offset[s + 1]; ++j)
+      if (work.segment_chunks[j] < 0) fail("segment " + std::to_string(s) + " has a negative chunk id");
+  }
+  check_csr(work.seq_chunk_offset, n, work.seq_chunks.size(), "seq_chunk_offset");
+  if (work.seq_chunk_index.size() != work.seq_chunks.size()) fail("seq_chunk_index must match seq_chunks");
+  check_csr(work.seq_partial_offset, n, work.seq_partials.size(), "seq_partial_offset");
+  // Each sequence's partial rows must be exactly those of the segments covering it.
+  for (int32_t i = 0; i < n; ++i) {
+    std::vector<int32_t> expected;
+    for (int32_t s = 0; s < n_seg; ++s)
+      if (work.segment_begin[s] <= i && i < work.segment_end[s])
+        expected.push_back(work.segment_partial_offset[s] + (i - work.segment_begin[s]));
+    std::vector<int32_t> listed(work.seq_partials.begin() + work.seq_partial_offset[i],
+                                work.seq_partials.begin() + work.seq_partial_offset[i + 1]);
+    std::sort(expected.begin(), expected.end());
+    std::sort(listed.begin(), listed.end());
+    if (listed != expected)
+      fail("DFS position " + std::to_string(i) + " lists " + std::to_string(listed.size()) + " partial rows but " +
+           std::to_string(expected.size()) + " segment ranges cover it");
+  }
+}
+
+}  // namespace
+
+TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayout& layout, int n_heads) {
+  check_tpp_shape(layout, n_heads);
+  if (work.chunk_size != layout.chunk_size) fail("work list chunk_size differs from the cache layout");
+  check_work_list(work);
+  const int32_t n = work.n_seqs();
+  const int32_t c = layout.chunk_size;
 
   TppDevicePlan plan;
   plan.cache_version = work.cache_version;
   plan.n_seqs = n;
   plan.group = n_heads / layout.n_kv_heads;
-  plan.chunk_size = layout.chunk_size;
+  plan.chunk_size = c;
   plan.q_row = work.dfs_row;
-  const int32_t c = layout.chunk_size;
+  plan.chunks_per_piece = work.max_segment_chunks;
+  plan.n_partial_rows = work.n_partials();
 
-  // ---- phase 1: segments of consecutive shared chunks with equal ranges ----------------------
-  struct Segment { int32_t first, count, begin, end; };
-  std::vector<Segment> segments;
-  long long chunk_blocks = 0;  // phase-1 blocks if every piece held one chunk
-  for (int32_t j = 0; j < n_shared; ++j) {
-    const int32_t b = work.shared_begin[j], e = work.shared_end[j];
-    if (b < 0 || e > n || b >= e) fail("shared chunk " + std::to_string(j) + " has an empty or out-of-range [begin, end)");
-    if (work.shared_chunk[j] < 0) fail("shared chunk " + std::to_string(j) + " has a negative chunk id");
-    if (!segments.empty() && segments.back().begin == b && segments.back().end == e &&
-        segments.back().first + segments.back().count == j)
-      ++segments.back().count;
-    else
-      segments.push_back({j, 1, b, e});
-    chunk_blocks += static_cast<long long>(row_blocks((e - b) * plan.group)) * layout.n_kv_heads;
-  }
-  // Fewer chunks per piece = more blocks in flight, but every piece writes (and phase 2 reads)
-  // one fp32 partial state per row: 2 * rows / (chunks_per_piece * c) of the piece's K/V bytes
-  // (100% at 32 rows, c = 64, one chunk a piece). So use the most chunks per piece that still
-  // gives about target_blocks blocks (one wave of a couple of blocks per multiprocessor).
-  const long long target = std::max(1, target_blocks);
-  plan.chunks_per_piece = segments.empty() ? 0 : static_cast<int32_t>(std::max<long long>(1, (chunk_blocks + target - 1) / target));
-
-  // Chunk-first refs: shared chunks are full (work list invariant); positions are unused there.
-  std::vector<std::vector<int32_t>> seq_merge(n);
-  for (const Segment& s : segments) {
-    // ceil(count / chunks_per_piece) pieces whose sizes differ by at most one chunk.
-    const int32_t n_pieces = (s.count + plan.chunks_per_piece - 1) / plan.chunks_per_piece;
-    for (int32_t piece = 0, k = 0; piece < n_pieces; ++piece) {
-      TppPiece p;
-      p.ref_begin = static_cast<int32_t>(plan.refs.size());
-      p.n_refs = s.count / n_pieces + (piece < s.count % n_pieces ? 1 : 0);
-      for (int32_t t = 0; t < p.n_refs; ++t) plan.refs.push_back({work.shared_chunk[s.first + k + t], 0, c});
-      k += p.n_refs;
-      p.q_begin = s.begin;
-      p.q_end = s.end;
-      p.out_row = plan.n_partial_rows;
-      p.merge_begin = p.merge_end = 0;
-      plan.n_partial_rows += s.end - s.begin;
-      plan.max_chunk_first_rows = std::max(plan.max_chunk_first_rows, (s.end - s.begin) * plan.group);
-      for (int32_t i = s.begin; i < s.end; ++i) seq_merge[i].push_back(p.out_row + (i - s.begin));
-      plan.chunk_first.push_back(p);
-    }
-  }
-  // Each sequence's work-list partials must be exactly the shared chunks covering it.
-  for (int32_t i = 0; i < n; ++i) {
-    for (int32_t k = work.seq_partial_offset[i]; k < work.seq_partial_offset[i + 1]; ++k) {
-      const int32_t row = work.seq_partials[k];
-      if (row < 0 || row >= work.n_partials()) fail("seq_partials row out of range at DFS position " + std::to_string(i));
-    }
-  }
-  for (int32_t j = 0; j < n_shared; ++j)
-    if (work.shared_partial_offset.size() != static_cast<size_t>(n_shared) + 1 ||
-        work.shared_partial_offset[j + 1] - work.shared_partial_offset[j] != work.shared_end[j] - work.shared_begin[j])
-      fail("shared_partial_offset does not match the shared ranges");
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t listed = work.seq_partial_offset[i + 1] - work.seq_partial_offset[i];
-    int32_t covering = 0;
-    for (int32_t j = 0; j < n_shared; ++j) covering += (work.shared_begin[j] <= i && i < work.shared_end[j]);
-    if (listed != covering)
-      fail("DFS position " + std::to_string(i) + " lists " + std::to_string(listed) + " shared chunks but " +
-           std::to_string(covering) + " shared ranges cover it");
+  // ---- phase 1: a piece per segment (shared chunks are full: positions are unused there) --------
+  for (int32_t s = 0; s < work.n_segments(); ++s) {
+    TppPiece p;
+    p.ref_begin = static_cast<int32_t>(plan.refs.size());
+    p.n_refs = work.segment_chunk_offset[s + 1] - work.segment_chunk_offset[s];
+    for (int32_t j = work.segment_chunk_offset[s]; j < work.segment_chunk_offset[s + 1]; ++j)
+      plan.refs.push_back({work.segment_chunks[j], 0, c});
+    p.q_begin = work.segment_begin[s];
+    p.q_end = work.segment_end[s];
+    p.out_row = work.segment_partial_offset[s];
+    p.merge_begin = p.merge_end = 0;
+    plan.max_chunk_first_rows = std::max(plan.max_chunk_first_rows, (p.q_end - p.q_begin) * plan.group);
+    plan.chunk_first.push_back(p);
   }
 
   // ---- phase 2: one piece per DFS position ---------------------------------------------------
   plan.seq_first.resize(n);
+  plan.merge_rows = work.seq_partials;
   for (int32_t i = 0; i < n; ++i) {
     TppPiece& p = plan.seq_first[i];
     p.ref_begin = static_cast<int32_t>(plan.refs.size());
@@ -142,9 +139,8 @@ TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayou
     p.q_begin = i;
     p.q_end = i + 1;
     p.out_row = 0;
-    p.merge_begin = static_cast<int32_t>(plan.merge_rows.size());
-    plan.merge_rows.insert(plan.merge_rows.end(), seq_merge[i].begin(), seq_merge[i].end());
-    p.merge_end = static_cast<int32_t>(plan.merge_rows.size());
+    p.merge_begin = work.seq_partial_offset[i];
+    p.merge_end = work.seq_partial_offset[i + 1];
   }
   return plan;
 }

@@ -1,6 +1,6 @@
 // The CUDA backend's launch plan: the engine's DecodeWorkList (attention/decode_work_list.h)
-// regrouped into the flat arrays the GPU kernels read. Plain host code, no CUDA: it is built and
-// unit-tested on machines without a GPU (see tpp_host_exec.h).
+// translated, segment for piece, into the flat arrays the GPU kernels read. Plain host code, no
+// CUDA: it is built and unit-tested on machines without a GPU (see tpp_host_exec.h).
 //
 // Both decode phases and prefill run one kernel, tpp_tile_kernel (tpp_kernels.cuh): a block
 // attends a set of query rows to a list of chunks for one KV head. A "piece" is one such job:
@@ -8,12 +8,11 @@
 //            query head kv_head * group + r % group          (group = n_heads / n_kv_heads)
 //   chunks = refs[ref_begin, ref_begin + n_refs)
 //
-// Decode, phase 1 (chunk-first): the work list's shared chunks, grouped into segments of
-// consecutive shared chunks with the same covered range [begin, end) (a shared chain of the
-// prefix tree, e.g. the 64 chunks of a 4096-token system prompt), each segment split into pieces
-// of at most chunks_per_piece chunks. Each piece leaves ONE partial softmax state per covered
-// (sequence, head) instead of one per chunk, so phase 2 merges a handful of partials rather than
-// every shared chunk. Partial rows: piece.out_row + (q - q_begin).
+// Decode, phase 1 (chunk-first): one piece per segment of the work list (a run of shared chunks
+// covering the same range, split by the work list's SegmentPolicy: cuda_segment_policy() sizes
+// it for the GPU). Each piece leaves ONE partial softmax state per covered (sequence, head), so
+// phase 2 merges a handful of partials rather than every shared chunk. Partial rows:
+// piece.out_row + (q - q_begin), the work list's own partial rows.
 // Decode, phase 2 (sequence-first): piece i = DFS position i; its refs are the sequence's own
 // chunks; it merges partial rows merge_rows[merge_begin, merge_end) and writes the output.
 // Prefill: one piece over the sequence's chunks with causal masking.
@@ -62,16 +61,18 @@ struct TppDevicePlan {
   std::vector<int32_t> merge_rows;     // partial rows merged by phase 2
   std::vector<int32_t> q_row;          // [n_seqs] batch row of DFS position i (q/out row)
   int32_t n_partial_rows = 0;          // rows of the partial-state buffers
-  int32_t chunks_per_piece = 0;        // phase-1 split chosen (0 when there is no phase 1)
+  int32_t chunks_per_piece = 0;        // the work list's segment split (0 when there is no phase 1)
   int32_t max_chunk_first_rows = 0;    // largest (q_end - q_begin) * group in phase 1
 };
 
-// Regroups a work list. n_heads: query heads; layout: the cache's chunk layout.
-// target_blocks: how many phase-1 blocks fill the GPU (about 2 x multiprocessors); it sets
-// chunks_per_piece. Throws std::invalid_argument when the work list is inconsistent (sizes,
-// ranges, a shared chunk listed for a sequence outside its range) or the shape is unsupported.
-TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayout& layout,
-                                    int n_heads, int target_blocks);
+// The segment split that fills the GPU: about target_blocks phase-1 blocks (one per piece, KV
+// head and kTppRowsPerBlock query rows; about 2 x multiprocessors).
+SegmentPolicy cuda_segment_policy(const ChunkLayout& layout, int n_heads, int target_blocks);
+
+// Translates a work list. n_heads: query heads; layout: the cache's chunk layout. Throws
+// std::invalid_argument when the work list is inconsistent (sizes, ranges, partial rows that are
+// not those of the segments covering a sequence) or the shape is unsupported.
+TppDevicePlan build_tpp_device_plan(const DecodeWorkList& work, const ChunkLayout& layout, int n_heads);
 
 // Prefill of one sequence: n_q queries at positions [pos0, pos0 + n_q) over `path` (the
 // sequence's chunks, root to tail; chunk k starts at position k * chunk_size).

@@ -62,4 +62,7 @@ int launch_tpp_tiles_f16(int head_dim, TppMode mode, const TppKernelArgs& args, 
 int launch_tpp_tiles_bf16(int head_dim, TppMode mode, const TppKernelArgs& args, int n_pieces, int row_blocks,
                           bool programmatic, void* stream);
 
+// Blocks of kTppRowsPerBlock rows for `rows` query rows (at least one).
+inline int tpp_row_blocks(int rows) { return rows < 1 ? 1 : (rows + kTppRowsPerBlock - 1) / kTppRowsPerBlock; }
+
 }  // namespace chunkserve

@@ -64,8 +64,9 @@ TEST_CASE("device plan of the engine's work lists matches float64 through the ho
       for (int step = 0; step < 3; ++step) {
         if (step == 1) seqs.push_back(w.fork(seqs[0]));
         for (const int32_t threshold : {1, 1 << 30}) {  // TPP, and the sequence-first baseline
-          const DecodeWorkList work = build_decode_work_list(w.cache, seqs, threshold);
-          const TppDevicePlan plan = build_tpp_device_plan(work, w.cache.layout(), n_heads, 8);
+          const SegmentPolicy policy = cuda_segment_policy(w.cache.layout(), n_heads, 1 + r.below(8));
+          const DecodeWorkList work = build_decode_work_list(w.cache, seqs, threshold, policy);
+          const TppDevicePlan plan = build_tpp_device_plan(work, w.cache.layout(), n_heads);
           const int layer = r.below(cfg.n_layers);
           const auto q = check::random_floats(r, seqs.size() * n_heads * cfg.head_dim, 2.f);
           std::vector<float> out(q.size());
@@ -121,10 +122,10 @@ TEST_CASE("an inconsistent work list or an unsupported shape is refused") {
   DecodeWorkList work = build_decode_work_list(w.cache, seqs, 1);
   DecodeWorkList other_c = work;
   other_c.chunk_size = 32;
-  CHECK_THROWS_AS(build_tpp_device_plan(other_c, w.cache.layout(), 1, 8), std::invalid_argument);
+  CHECK_THROWS_AS(build_tpp_device_plan(other_c, w.cache.layout(), 1), std::invalid_argument);
   work.dfs_row = {5};
-  CHECK_THROWS_AS(build_tpp_device_plan(work, w.cache.layout(), 1, 8), std::invalid_argument);
+  CHECK_THROWS_AS(build_tpp_device_plan(work, w.cache.layout(), 1), std::invalid_argument);
   ChunkLayout f32 = w.cache.layout();
   f32.dtype = DType::F32;
-  CHECK_THROWS_AS(build_tpp_device_plan(build_decode_work_list(w.cache, seqs, 1), f32, 1, 8), std::invalid_argument);
+  CHECK_THROWS_AS(build_tpp_device_plan(build_decode_work_list(w.cache, seqs, 1), f32, 1), std::invalid_argument);
 }
