@@ -1,6 +1,11 @@
+const preset = require('../../jest.preset');
+
 module.exports = {
-  ...require('../../jest.preset'),
+  ...preset,
   displayName: 'api',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  // NestJS 12 and a few of its dependencies are ES modules: transformed to CommonJS for jest.
+  transform: { ...preset.transform, '^.+\\.m?js$': '<rootDir>/jest/esm-to-commonjs.js' },
+  transformIgnorePatterns: [],
 };
