@@ -117,14 +117,14 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
       throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
     }
     const ids = new Set(result.chunkIds);
-    const residentTokens = this.snapshot(tenantId)
-      .chunks.filter((c) => ids.has(c.id))
-      .reduce((sum, c) => sum + c.computed, 0);
+    const { chunks } = await this.snapshot(tenantId);
+    const residentTokens = chunks.filter((c) => ids.has(c.id)).reduce((sum, c) => sum + c.computed, 0);
     return { ...result, residentTokens };
   }
 
-  unpin(tenantId: string, tokens: number[]): void {
-    this.loaded().unpin(namespaceOf(tenantId), tokens);
+  /** Awaited: the engine may answer through its scheduler thread. */
+  async unpin(tenantId: string, tokens: number[]): Promise<void> {
+    await this.loaded().unpin(namespaceOf(tenantId), tokens);
   }
 
   /** Generation in the tenant's namespace; the signal cancels it and frees its sequence. */
@@ -137,7 +137,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** The chunk tree, of one tenant's namespace or (tenantId undefined) all of them. */
-  snapshot(tenantId?: string): CacheSnapshot {
+  async snapshot(tenantId?: string): Promise<CacheSnapshot> {
     return this.loaded().snapshot(tenantId === undefined ? undefined : namespaceOf(tenantId));
   }
 

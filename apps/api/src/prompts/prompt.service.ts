@@ -57,7 +57,7 @@ export class PromptService {
         );
         return promptInfo(prompt, version);
       } catch (err) {
-        this.engine.unpin(tenantId, tokens);
+        await this.engine.unpin(tenantId, tokens);
         throw err;
       }
     });
@@ -88,12 +88,12 @@ export class PromptService {
         const saved = await tx.save(prompt);
         return { info: promptInfo(saved, version), previous };
       } catch (err) {
-        this.engine.unpin(tenantId, tokens);
+        await this.engine.unpin(tenantId, tokens);
         throw err;
       }
     });
     // Unpinned after the new version is pinned, so a shared prefix of the two stays resident.
-    if (previous.status === 'warm') this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(previous.content));
+    if (previous.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(previous.content));
     return info;
   }
 
@@ -105,7 +105,7 @@ export class PromptService {
       await tx.delete(Prompt, { id });
       return version;
     });
-    if (current.status === 'warm') this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
+    if (current.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
   }
 
   async list(tenantId: string): Promise<PromptInfo[]> {
@@ -133,7 +133,7 @@ export class PromptService {
   /** Unpins every warm prompt of a tenant (before the tenant is deleted). */
   async unpinAll(tenantId: string): Promise<void> {
     for (const v of await this.currentVersions(tenantId)) {
-      if (v.status === 'warm') this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(v.content));
+      if (v.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(v.content));
     }
   }
 

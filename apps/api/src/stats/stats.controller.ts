@@ -43,7 +43,7 @@ export class AdminStatsController {
 
   @Get('tree')
   @ApiOperation({ summary: "The engine's chunk tree (one tenant's with ?tenant=)" })
-  tree(@Query() q: TenantFilterDto): CacheTree {
+  tree(@Query() q: TenantFilterDto): Promise<CacheTree> {
     return this.stats.tree(q.tenant);
   }
 
@@ -76,7 +76,7 @@ export class TenantStatsController {
 
   @Get('tree')
   @ApiOperation({ summary: "The tenant's part of the chunk tree" })
-  tree(@CurrentTenant() tenant: AuthenticatedTenant): CacheTree {
+  tree(@CurrentTenant() tenant: AuthenticatedTenant): Promise<CacheTree> {
     return this.stats.tree(tenant.id);
   }
 }

@@ -151,8 +151,8 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /** The engine's chunk tree, all of it or one tenant's namespace. */
-  tree(tenantId?: string): CacheTree {
-    const snapshot = this.engine.snapshot(tenantId);
+  async tree(tenantId?: string): Promise<CacheTree> {
+    const snapshot = await this.engine.snapshot(tenantId);
     return {
       chunkSize: this.engine.chunkSize,
       chunks: snapshot.chunks.map((c) => ({
