@@ -4,9 +4,8 @@
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
 // generation; several may run at once; closing the socket cancels them all. Sends wait while the
 // socket's buffer is above a high-water mark (backpressure reaches the engine loop).
-import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { Logger, UnauthorizedException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import type { StreamServerMessage } from '@chunkserve/contracts';
 import { plainToInstance } from 'class-transformer';
@@ -14,11 +13,11 @@ import { validate } from 'class-validator';
 import type { IncomingMessage } from 'http';
 import type { WebSocket } from 'ws';
 
-import { bearerToken } from '../api-keys/api-key.secret';
-import { ApiKeyService } from '../api-keys/api-key.service';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
-import { tenantThrottleKey } from '../auth/tenant-throttler.guard';
-import type { Environment } from '../config/environment';
+import { Authenticator } from '../auth/authenticator';
+import { closeUnauthorized } from '../auth/close-unauthorized';
+import { RateLimiter } from '../auth/rate-limiter';
+import { socketToken } from '../auth/request-token';
 import { OpenAiError } from '../common/openai-error';
 import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
 import { flattenValidationErrors } from '../common/validation';
@@ -43,10 +42,9 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly sessions = new WeakMap<WebSocket, Session>();
 
   constructor(
-    private readonly keys: ApiKeyService,
+    private readonly auth: Authenticator,
+    private readonly limiter: RateLimiter,
     private readonly completions: CompletionService,
-    private readonly config: ConfigService<Environment, true>,
-    @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
@@ -56,18 +54,14 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const enqueue = (text: string) => (session.queue = session.queue.then(() => this.onMessage(socket, session, text)));
     socket.on('message', (data) => void enqueue(data.toString()));
 
-    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://x').searchParams.get('api_key');
+    const token = socketToken(req, 'api_key');
     if (token === null) {
       const timer = setTimeout(() => !session.tenant && this.reject(socket, 'Authenticate within 10 s: {"type":"auth","api_key":"..."}'), AUTH_TIMEOUT_MS);
       socket.once('close', () => clearTimeout(timer));
       return;
     }
     // Queued ahead of any message the client sends right away.
-    session.queue = session.queue.then(async () => {
-      session.tenant = (await this.keys.authenticate(token)) ?? undefined;
-      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
-      this.send(socket, { type: 'ready', tenantId: session.tenant.id });
-    });
+    session.queue = session.queue.then(() => this.authenticate(socket, session, token));
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -86,9 +80,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
     if (!session.tenant) {
       if (message.type !== 'auth' || typeof message.api_key !== 'string') return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
-      session.tenant = (await this.keys.authenticate(message.api_key)) ?? undefined;
-      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
-      return this.send(socket, { type: 'ready', tenantId: session.tenant.id });
+      return this.authenticate(socket, session, message.api_key);
     }
     const id = typeof message.id === 'string' && message.id.length > 0 && message.id.length <= 128 ? message.id : undefined;
     switch (message.type) {
@@ -109,9 +101,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
       return this.sendError(socket, id, new OpenAiError(429, `At most ${MAX_CONCURRENT_PER_SOCKET} generations per socket.`, 'rate_limit_error', 'too_many_generations'));
     }
-    if (await this.overRateLimit(tenant)) {
-      return this.sendError(socket, id, new OpenAiError(429, 'Too many requests for this tenant; retry later.', 'rate_limit_error', 'rate_limit_exceeded'));
-    }
+    // Each generation counts against the tenant's budget, like an HTTP request.
+    if (!(await this.limiter.consume(tenant.id)).allowed) return this.sendError(socket, id, new ThrottlerException());
     const controller = new AbortController();
     session.running.set(id, controller);
     try {
@@ -144,12 +135,13 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
   }
 
-  /** Each generation counts against the tenant's budget, like an HTTP request. */
-  private async overRateLimit(tenant: AuthenticatedTenant): Promise<boolean> {
-    const ttl = this.config.get('RATE_LIMIT_WINDOW_MS', { infer: true });
-    const limit = this.config.get('RATE_LIMIT_REQUESTS', { infer: true });
-    const record = await this.throttle.increment(tenantThrottleKey('default', `tenant:${tenant.id}`), ttl, limit, ttl, 'default');
-    return record.isBlocked;
+  private async authenticate(socket: WebSocket, session: Session, token: string): Promise<void> {
+    try {
+      session.tenant = await this.auth.authenticateTenant(token);
+    } catch (err) {
+      return closeUnauthorized(socket, err);
+    }
+    this.send(socket, { type: 'ready', tenantId: session.tenant.id });
   }
 
   private send(socket: WebSocket, message: StreamServerMessage, callback?: (err?: Error) => void): void {
@@ -176,7 +168,6 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private reject(socket: WebSocket, message: string): void {
-    this.send(socket, { type: 'error', error: { message, type: 'authentication_error', code: 'invalid_api_key' } });
-    socket.close(4401, 'unauthorized');
+    closeUnauthorized(socket, new UnauthorizedException(message));
   }
 }
