@@ -8,8 +8,6 @@ import { Logger, UnauthorizedException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import type { StreamServerMessage } from '@chunkserve/contracts';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { IncomingMessage } from 'http';
 import type { WebSocket } from 'ws';
 
@@ -20,10 +18,11 @@ import { RateLimiter } from '../auth/rate-limiter';
 import { socketToken } from '../auth/request-token';
 import { OpenAiError } from '../common/openai-error';
 import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
-import { flattenValidationErrors } from '../common/validation';
+import { validateAs } from '../common/validation';
 import { ChatCompletionDto } from '../completions/completion.dto';
 import { CompletionService } from '../completions/completion.service';
 import { GenerationResult } from '../completions/openai-format';
+import { AuthMessageDto, GenerationMessageDto } from './stream-message.dto';
 
 /** Above this many buffered bytes a socket's generations wait for it to drain. */
 const HIGH_WATER_BYTES = 256 * 1024;
@@ -71,29 +70,21 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
     if (socket.readyState !== socket.OPEN) return;
-    let message: { type?: unknown; id?: unknown; request?: unknown; api_key?: unknown };
-    try {
-      message = JSON.parse(text);
-      if (message === null || typeof message !== 'object') throw new Error('not an object');
-    } catch {
-      return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
-    }
+    const message = parseObject(text);
+    if (message === null) return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
     if (!session.tenant) {
-      if (message.type !== 'auth' || typeof message.api_key !== 'string') return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
-      return this.authenticate(socket, session, message.api_key);
+      const auth = await validateAs(AuthMessageDto, message).catch(() => null);
+      if (auth === null) return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
+      return this.authenticate(socket, session, auth.api_key);
     }
-    const id = typeof message.id === 'string' && message.id.length > 0 && message.id.length <= 128 ? message.id : undefined;
-    switch (message.type) {
-      case 'generate':
-        if (id === undefined) return this.sendError(socket, undefined, OpenAiError.badRequest('generate needs a string id (1-128 chars).', 'invalid_value', 'id'));
-        void this.generate(socket, session, session.tenant, id, message.request);
-        return;
-      case 'cancel':
-        if (id !== undefined) session.running.get(id)?.abort();
-        return;
-      default:
-        return this.sendError(socket, id, OpenAiError.badRequest('type must be "generate" or "cancel".', 'invalid_value', 'type'));
+    let command: GenerationMessageDto;
+    try {
+      command = await validateAs(GenerationMessageDto, message);
+    } catch (err) {
+      return this.sendError(socket, typeof message.id === 'string' ? message.id : undefined, err);
     }
+    if (command.type === 'cancel') session.running.get(command.id)?.abort();
+    else void this.generate(socket, session, session.tenant, command.id, command.request);
   }
 
   private async generate(socket: WebSocket, session: Session, tenant: AuthenticatedTenant, id: string, body: unknown): Promise<void> {
@@ -106,12 +97,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const controller = new AbortController();
     session.running.set(id, controller);
     try {
-      const dto = plainToInstance(ChatCompletionDto, body ?? {});
-      const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length > 0) {
-        const problems = flattenValidationErrors(errors);
-        throw OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
-      }
+      const dto = await validateAs(ChatCompletionDto, body);
       const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
       const result = new GenerationResult(prepared.n, prepared.request.promptTokens.length);
       for await (const event of this.completions.run(prepared, controller.signal)) {
@@ -169,5 +155,15 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   private reject(socket: WebSocket, message: string): void {
     closeUnauthorized(socket, new UnauthorizedException(message));
+  }
+}
+
+/** A JSON object, else null (not JSON, or an array or a primitive). */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
