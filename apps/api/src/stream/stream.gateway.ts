@@ -2,12 +2,12 @@
 // `?api_key=`, or a first {type:"auth", api_key} message for browsers). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
-// generation; several may run at once; closing the socket cancels them all. Sends wait while the
-// socket's buffer is above a high-water mark (backpressure reaches the engine loop).
+// generation; several may run at once; closing the socket cancels them all. GenerationRunner runs
+// each generation into a StreamSocketSink, whose sends wait while the socket's buffer is above a
+// high-water mark (backpressure reaches the engine loop).
 import { Logger, UnauthorizedException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import type { StreamServerMessage } from '@chunkserve/contracts';
 import type { IncomingMessage } from 'http';
 import type { WebSocket } from 'ws';
 
@@ -21,11 +21,11 @@ import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
 import { validateAs } from '../common/validation';
 import { ChatCompletionDto } from '../completions/completion.dto';
 import { CompletionService } from '../completions/completion.service';
-import { GenerationResult } from '../completions/openai-format';
+import { GenerationRunner } from '../completions/generation-runner';
+import { send } from './socket-send';
+import { StreamSocketSink } from './stream-socket.sink';
 import { AuthMessageDto, GenerationMessageDto } from './stream-message.dto';
 
-/** Above this many buffered bytes a socket's generations wait for it to drain. */
-const HIGH_WATER_BYTES = 256 * 1024;
 const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CONCURRENT_PER_SOCKET = 16;
 
@@ -44,6 +44,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly auth: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly completions: CompletionService,
+    private readonly runner: GenerationRunner,
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
@@ -99,21 +100,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     try {
       const dto = await validateAs(ChatCompletionDto, body);
       const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
-      const result = new GenerationResult(prepared.n, prepared.request.promptTokens.length);
-      for await (const event of this.completions.run(prepared, controller.signal)) {
-        result.add(event);
-        if (event.type === 'token') {
-          await this.sendWithBackpressure(socket, { type: 'delta', id, choice: event.choice, content: event.text, tokenId: event.tokenId, logprob: event.logprob });
-        } else {
-          await this.sendWithBackpressure(socket, { type: 'finish', id, choice: event.choice, finish_reason: event.finishReason });
-        }
-        if (controller.signal.aborted) break;
-      }
-      // Cancelled: every choice the engine had not finished yet ends as cancelled.
-      result.choices.forEach((c, choice) => {
-        if (c.finishReason === null) this.send(socket, { type: 'finish', id, choice, finish_reason: 'cancelled' });
-      });
-      this.send(socket, { type: 'done', id, usage: result.usage() });
+      await this.runner.run(prepared, new StreamSocketSink(socket, id, controller.signal));
     } catch (err) {
       this.sendError(socket, id, err);
     } finally {
@@ -127,30 +114,13 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     } catch (err) {
       return closeUnauthorized(socket, err);
     }
-    this.send(socket, { type: 'ready', tenantId: session.tenant.id });
-  }
-
-  private send(socket: WebSocket, message: StreamServerMessage, callback?: (err?: Error) => void): void {
-    if (socket.readyState !== socket.OPEN) {
-      callback?.();
-      return;
-    }
-    socket.send(JSON.stringify(message), callback);
-  }
-
-  /** Sends, then waits for the socket's buffer to drain when it is above the high-water mark. */
-  private sendWithBackpressure(socket: WebSocket, message: StreamServerMessage): Promise<void> {
-    return new Promise((resolve) => {
-      const full = socket.bufferedAmount > HIGH_WATER_BYTES;
-      this.send(socket, message, () => full && resolve());
-      if (!full) resolve();
-    });
+    send(socket, { type: 'ready', tenantId: session.tenant.id });
   }
 
   private sendError(socket: WebSocket, id: string | undefined, err: unknown): void {
     const { body } = toOpenAiError(err);
     if (isUnexpected(err)) this.logger.error(err instanceof Error ? err.stack : String(err));
-    this.send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
+    send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
   }
 
   private reject(socket: WebSocket, message: string): void {
