@@ -5,7 +5,7 @@ import { ApiKeyService } from './api-key.service';
 describe('ApiKeyController', () => {
   it("creates and lists a tenant's keys and revokes a key through the service", async () => {
     const keys = automock(ApiKeyService);
-    const controller = new ApiKeyController(keys as unknown as ApiKeyService);
+    const controller = new ApiKeyController(keys);
     const created = { id: 'k1', key: 'cs_live_x', prefix: 'cs_live', tenantId: 't1', createdAt: 'now' };
     keys.create.mockResolvedValue(created);
     keys.list.mockResolvedValue([]);

@@ -1,4 +1,4 @@
-import { NotFoundException } from '@nestjs/common';
+import { Logger, NotFoundException } from '@nestjs/common';
 import type { ApiKey } from '@chunkserve/persistence';
 
 import { automock } from '../../test/automock';
@@ -11,16 +11,11 @@ const createdAt = new Date('2026-01-01T00:00:00Z');
 const row = (values: Partial<ApiKey>): ApiKey => ({ id: 'k1', tenantId: 't1', prefix: 'cs_live_x', keyHash: Buffer.alloc(32), createdAt, lastUsedAt: null, revokedAt: null, ...values });
 
 describe('ApiKeyService', () => {
-  let keys: ReturnType<typeof automock<ApiKeyRepository>>;
-  let tenants: ReturnType<typeof automock<TenantRepository>>;
-  let service: ApiKeyService;
+  const keys = automock(ApiKeyRepository);
+  const tenants = automock(TenantRepository);
+  const service = new ApiKeyService(keys, tenants);
 
-  beforeEach(() => {
-    keys = automock(ApiKeyRepository);
-    keys.touchLastUsed.mockResolvedValue();
-    tenants = automock(TenantRepository);
-    service = new ApiKeyService(keys as unknown as ApiKeyRepository, tenants as unknown as TenantRepository);
-  });
+  beforeEach(() => keys.touchLastUsed.mockResolvedValue());
 
   describe('create', () => {
     it('returns the key once and stores only its prefix and hash', async () => {
@@ -82,7 +77,7 @@ describe('ApiKeyService', () => {
       await service.authenticate(key);
       expect(keys.touchLastUsed).not.toHaveBeenCalled();
 
-      const warn = jest.spyOn((service as unknown as { logger: { warn: () => void } }).logger, 'warn').mockImplementation(() => undefined);
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       keys.findActiveByPrefix.mockResolvedValue(row({ prefix, keyHash: hash, lastUsedAt: new Date(Date.now() - 120_000) }));
       keys.touchLastUsed.mockRejectedValue(new Error('db down'));
       await expect(service.authenticate(key)).resolves.toEqual({ id: 't1', keyId: 'k1' });

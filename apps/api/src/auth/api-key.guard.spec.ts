@@ -11,7 +11,7 @@ describe('ApiKeyGuard', () => {
     const auth = automock(Authenticator);
     auth.authenticateTenant.mockResolvedValue({ id: 't1', keyId: 'k1' });
     const req: Record<string, unknown> = { headers: { authorization: 'Bearer cs_live_key' } };
-    await expect(new ApiKeyGuard(auth as unknown as Authenticator).canActivate(contextOf(req))).resolves.toBe(true);
+    await expect(new ApiKeyGuard(auth).canActivate(contextOf(req))).resolves.toBe(true);
     expect(auth.authenticateTenant).toHaveBeenCalledWith('cs_live_key');
     expect(req.tenant).toEqual({ id: 't1', keyId: 'k1' });
   });
@@ -20,7 +20,7 @@ describe('ApiKeyGuard', () => {
     const auth = automock(Authenticator);
     auth.authenticateTenant.mockRejectedValue(new UnauthorizedException('no'));
     const req: Record<string, unknown> = { headers: { authorization: 'Basic abc' } };
-    await expect(new ApiKeyGuard(auth as unknown as Authenticator).canActivate(contextOf(req))).rejects.toBeInstanceOf(UnauthorizedException);
+    await expect(new ApiKeyGuard(auth).canActivate(contextOf(req))).rejects.toBeInstanceOf(UnauthorizedException);
     expect(auth.authenticateTenant).toHaveBeenCalledWith(null);
     expect(req.tenant).toBeUndefined();
   });

@@ -8,12 +8,8 @@ const ADMIN = 'admin-token-0123456789';
 const METRICS = 'metrics-token-0123456789';
 
 describe('Authenticator', () => {
-  let keys: ReturnType<typeof automock<ApiKeyService>>;
-  const authenticator = (metricsToken?: string) => new Authenticator(keys as unknown as ApiKeyService, ADMIN, configOf({ METRICS_TOKEN: metricsToken }));
-
-  beforeEach(() => {
-    keys = automock(ApiKeyService);
-  });
+  const keys = automock(ApiKeyService);
+  const authenticator = (metricsToken?: string) => new Authenticator(keys, ADMIN, configOf({ METRICS_TOKEN: metricsToken }));
 
   describe('authenticateTenant', () => {
     it("gives the key's tenant", async () => {

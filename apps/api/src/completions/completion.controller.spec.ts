@@ -11,17 +11,14 @@ import { SseResponseSink } from './sse-response.sink';
 describe('CompletionController', () => {
   const tenant = { id: 't1', keyId: 'k1' };
   const prepared = { n: 1, meta: { id: 'chatcmpl-1', created: 0, model: 'm' } } as PreparedGeneration;
-  let completions: ReturnType<typeof automock<CompletionService>>;
-  let runner: ReturnType<typeof automock<GenerationRunner>>;
-  let controller: CompletionController;
+  const completions = automock(CompletionService);
+  const runner = automock(GenerationRunner);
+  const engine = automock(EngineService, { model: { id: 'chunkserve-demo-random-llama' } as EngineService['model'] });
+  const controller = new CompletionController(completions, runner, engine);
 
   beforeEach(() => {
-    completions = automock(CompletionService);
     completions.prepareChat.mockResolvedValue(prepared);
     completions.prepareText.mockResolvedValue(prepared);
-    runner = automock(GenerationRunner);
-    const engine = automock(EngineService, { model: { id: 'chunkserve-demo-random-llama' } as EngineService['model'] });
-    controller = new CompletionController(completions as unknown as CompletionService, runner as unknown as GenerationRunner, engine as unknown as EngineService);
   });
 
   it('prepares a chat request for the tenant and runs it into one JSON body', async () => {

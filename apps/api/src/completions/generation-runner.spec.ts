@@ -51,11 +51,11 @@ class RecordingSink implements GenerationSink {
 }
 
 describe('GenerationRunner', () => {
-  let engine: ReturnType<typeof automock<EngineService>>;
-  let usage: ReturnType<typeof automock<UsageService>>;
-  let metrics: { ttft: { observe: jest.Mock }; interTokenLatency: { observe: jest.Mock }; recordFinished: jest.Mock };
-  let runner: GenerationRunner;
-  let engineFinished: boolean;
+  const engine = automock(EngineService);
+  const usage = automock(UsageService);
+  const metrics = { ttft: { observe: jest.fn() }, interTokenLatency: { observe: jest.fn() }, recordFinished: jest.fn() };
+  const runner = new GenerationRunner(engine, metrics as unknown as MetricsService, usage);
+  let engineFinished = false;
 
   const engineEmits = (events: GenerateEvent[] | (() => GenerateEvent[])) =>
     engine.generate.mockImplementation(async function* (_tenant, _request, signal?: AbortSignal) {
@@ -69,13 +69,7 @@ describe('GenerationRunner', () => {
       }
     });
 
-  beforeEach(() => {
-    engine = automock(EngineService);
-    usage = automock(UsageService);
-    metrics = { ttft: { observe: jest.fn() }, interTokenLatency: { observe: jest.fn() }, recordFinished: jest.fn() };
-    runner = new GenerationRunner(engine as unknown as EngineService, metrics as unknown as MetricsService, usage as unknown as UsageService);
-    engineFinished = false;
-  });
+  beforeEach(() => (engineFinished = false));
 
   it('hands every event to the sink in order, then the whole result', async () => {
     engineEmits([token(0, 'a'), token(1, 'x'), token(0, 'b'), done(0), done(1, 'length')]);

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { LlmEngine } from '@chunkserve/engine';
 
 import { configOf } from '../../test/automock';
@@ -13,7 +14,7 @@ describe('EngineService', () => {
     engine = { prewarm: jest.fn(), unpin: jest.fn(), snapshot: jest.fn(), model: { id: 'm' }, backend: { backend: 'cpu', simd: 'avx2' } };
     jest.spyOn(LlmEngine, 'load').mockResolvedValue(engine as never);
     service = new EngineService(configOf({ CHUNK_SIZE: 16 }));
-    jest.spyOn((service as unknown as { logger: { log: () => void } }).logger, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     await service.onModuleInit();
   });
 

@@ -4,13 +4,8 @@ import { PromptService } from './prompt.service';
 
 describe('PromptController', () => {
   const tenant = { id: 't1', keyId: 'k1' };
-  let prompts: ReturnType<typeof automock<PromptService>>;
-  let controller: PromptController;
-
-  beforeEach(() => {
-    prompts = automock(PromptService);
-    controller = new PromptController(prompts as unknown as PromptService);
-  });
+  const prompts = automock(PromptService);
+  const controller = new PromptController(prompts);
 
   it("passes the authenticated tenant and the body's fields to the service, and returns its answer", async () => {
     const info = { id: 'p1' } as never;

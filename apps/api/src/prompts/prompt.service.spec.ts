@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Prompt, PromptVersion } from '@chunkserve/persistence';
 
 import { automock, configOf } from '../../test/automock';
@@ -22,18 +23,15 @@ const version = (values: Partial<PromptVersion> = {}): PromptVersion => ({
 const withCurrent = (p: Prompt, v: PromptVersion): PromptWithCurrent => Object.assign(p, { current: v });
 
 describe('PromptService', () => {
-  let repository: ReturnType<typeof automock<PromptRepository>>;
-  let engine: ReturnType<typeof automock<EngineService>>;
-  let service: PromptService;
+  const repository = automock(PromptRepository);
+  const engine = automock(EngineService);
+  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 100 }));
 
   beforeEach(() => {
-    repository = automock(PromptRepository);
     // The transaction hands its callback the same (mocked) repository.
-    repository.writeLocked.mockImplementation((_tenant, work) => work(repository as unknown as PromptRepository));
-    engine = automock(EngineService);
+    repository.writeLocked.mockImplementation((_tenant, work) => work(repository));
     engine.encodeSystemPrefix.mockImplementation((content: string) => Array.from(content, (c) => c.charCodeAt(0)));
     engine.prewarm.mockImplementation(async (_tenant, tokens) => ({ tokens: tokens.length, cachedTokens: 0, chunks: 2, chunkIds: [1, 2], residentTokens: tokens.length - 1 }));
-    service = new PromptService(repository as unknown as PromptRepository, engine as unknown as EngineService, configOf({ PINNED_TOKENS_QUOTA: 100 }));
   });
 
   describe('create', () => {
@@ -142,7 +140,7 @@ describe('PromptService', () => {
   });
 
   it("rewarmAll pins every tenant's current versions again and marks those that no longer fit as failed", async () => {
-    jest.spyOn((service as unknown as { logger: { error: () => void } }).logger, 'error').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     repository.listWithCurrent.mockResolvedValue([
       withCurrent(prompt({ tenantId: 't1' }), version({ id: 'v1', content: 'ab' })),
       withCurrent(prompt({ id: 'p2', tenantId: 't2' }), version({ id: 'v2', promptId: 'p2', content: 'too big' })),

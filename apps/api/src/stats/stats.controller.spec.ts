@@ -4,14 +4,10 @@ import { StatsService } from './stats.service';
 
 describe('stats controllers', () => {
   const tenant = { id: 't1', keyId: 'k1' };
-  let stats: ReturnType<typeof automock<StatsService>>;
-
-  beforeEach(() => {
-    stats = automock(StatsService);
-  });
+  const stats = automock(StatsService);
 
   it("admin: the platform, any tenant's or everyone's series, prompts and tree", async () => {
-    const controller = new AdminStatsController(stats as unknown as StatsService);
+    const controller = new AdminStatsController(stats);
     await controller.platform();
     expect(stats.platform).toHaveBeenCalled();
     await controller.series({ tenant: 't2', minutes: 60, bucket: 30 });
@@ -24,7 +20,7 @@ describe('stats controllers', () => {
   });
 
   it('tenant: only its own series, prompts and tree', async () => {
-    const controller = new TenantStatsController(stats as unknown as StatsService);
+    const controller = new TenantStatsController(stats);
     await controller.series(tenant, { minutes: 5, bucket: 60 });
     expect(stats.series).toHaveBeenCalledWith({ tenantId: 't1', minutes: 5, bucketSeconds: 60 });
     await controller.prompts(tenant);
@@ -34,7 +30,7 @@ describe('stats controllers', () => {
   });
 
   it('refuses more than 2000 buckets with a 400 naming bucket', () => {
-    const controller = new TenantStatsController(stats as unknown as StatsService);
+    const controller = new TenantStatsController(stats);
     expect(() => controller.series(tenant, { minutes: 10080, bucket: 10 })).toThrow(expect.objectContaining({ status: 400, param: 'bucket' }));
     expect(stats.series).not.toHaveBeenCalled();
   });

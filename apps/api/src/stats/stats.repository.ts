@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
 import { UsageRecord } from '@chunkserve/persistence';
+import type { PromptStats } from '@chunkserve/contracts';
 import type { EntityManager } from 'typeorm';
 
 import { promptsWithCurrentVersion } from '../prompts/prompt.repository';
@@ -26,20 +27,8 @@ export interface UsageBucket extends UsageTotals {
   ttftMs: number | null;
 }
 
-export interface PromptUsage {
-  promptId: string;
-  tenantId: string;
-  name: string;
-  version: number;
-  tokens: number;
-  cachedTokens: number;
-  chunks: number;
-  status: string;
-  requests: number;
-  promptTokensServed: number;
-  cachedTokensServed: number;
-  meanTtftMs: number | null;
-}
+/** A prompt's current version and the usage it served: PromptStats before the derived figures. */
+export type PromptUsage = Omit<PromptStats, 'hitRate' | 'meanTtftMs'> & { meanTtftMs: number | null };
 
 export interface SeriesQuery {
   tenantId?: string;

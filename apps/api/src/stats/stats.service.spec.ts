@@ -1,6 +1,6 @@
-import type { EngineStats } from '../engine/engine.types';
 import { automock, configOf } from '../../test/automock';
 import { EngineService } from '../engine/engine.service';
+import type { EngineStats } from '../engine/engine.types';
 import { PromptRepository } from '../prompts/prompt.repository';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
@@ -8,17 +8,14 @@ import { StatsService } from './stats.service';
 const engineStats = { hitTokens: 3, missedTokens: 1, bytesInUse: 1, bytesPinned: 2, bytesCached: 3, bytesFree: 4 } as EngineStats;
 
 describe('StatsService', () => {
-  let stats: ReturnType<typeof automock<StatsRepository>>;
-  let prompts: ReturnType<typeof automock<PromptRepository>>;
-  let engine: ReturnType<typeof automock<EngineService>>;
+  const stats = automock(StatsRepository);
+  const prompts = automock(PromptRepository);
+  const engine = automock(EngineService, { chunkSize: 16 });
   let service: StatsService;
 
   beforeEach(() => {
-    stats = automock(StatsRepository);
-    prompts = automock(PromptRepository);
-    engine = automock(EngineService, { chunkSize: 16 });
     engine.stats.mockReturnValue(engineStats);
-    service = new StatsService(stats as unknown as StatsRepository, prompts as unknown as PromptRepository, engine as unknown as EngineService, configOf({}));
+    service = new StatsService(stats, prompts, engine, configOf({ STATS_INTERVAL_MS: 60_000 }));
   });
 
   it("platform: the database's counts, the pinned tokens of current warm versions, the hit rate and the engine", async () => {

@@ -5,7 +5,7 @@ import { TenantService } from './tenant.service';
 describe('TenantController', () => {
   it('creates, lists and removes tenants through the service', async () => {
     const tenants = automock(TenantService);
-    const controller = new TenantController(tenants as unknown as TenantService);
+    const controller = new TenantController(tenants);
     const info = { id: 't1', name: 'acme', createdAt: '2026-01-01T00:00:00.000Z' };
     tenants.create.mockResolvedValue(info);
     tenants.list.mockResolvedValue([info]);

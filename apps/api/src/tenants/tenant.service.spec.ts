@@ -8,15 +8,9 @@ import { TenantService } from './tenant.service';
 const createdAt = new Date('2026-01-01T00:00:00Z');
 
 describe('TenantService', () => {
-  let tenants: ReturnType<typeof automock<TenantRepository>>;
-  let prompts: ReturnType<typeof automock<PromptService>>;
-  let service: TenantService;
-
-  beforeEach(() => {
-    tenants = automock(TenantRepository);
-    prompts = automock(PromptService);
-    service = new TenantService(tenants as unknown as TenantRepository, prompts as unknown as PromptService);
-  });
+  const tenants = automock(TenantRepository);
+  const prompts = automock(PromptService);
+  const service = new TenantService(tenants, prompts);
 
   it('creates a tenant with its name trimmed', async () => {
     tenants.insert.mockResolvedValue({ id: 't1', name: 'acme', createdAt });

@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+
 import { automock } from '../../test/automock';
 import { UsageRepository, type NewUsageRecord } from './usage.repository';
 import { UsageService } from './usage.service';
@@ -15,13 +17,8 @@ const record: NewUsageRecord = {
 };
 
 describe('UsageService', () => {
-  let usage: ReturnType<typeof automock<UsageRepository>>;
-  let service: UsageService;
-
-  beforeEach(() => {
-    usage = automock(UsageRepository);
-    service = new UsageService(usage as unknown as UsageRepository);
-  });
+  const usage = automock(UsageRepository);
+  const service = new UsageService(usage);
 
   it('writes without delaying the caller; flush waits for the writes', async () => {
     let finish!: () => void;
@@ -39,7 +36,7 @@ describe('UsageService', () => {
   });
 
   it('logs a failed write instead of throwing', async () => {
-    const error = jest.spyOn((service as unknown as { logger: { error: () => void } }).logger, 'error').mockImplementation(() => undefined);
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     usage.insert.mockRejectedValue(new Error('db down'));
     service.record(record);
     await service.beforeApplicationShutdown();
