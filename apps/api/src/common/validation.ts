@@ -23,13 +23,13 @@ export function validateAs<T extends object>(dto: Type<T>, value: unknown): Prom
   return validationPipe.transform(value, { type: 'body', metatype: dto });
 }
 
-export interface ValidationProblem {
+interface ValidationProblem {
   param: string;
   message: string;
 }
 
 /** Nested errors as `messages[0].role: must be one of ...` lines. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): ValidationProblem[] {
+function flattenValidationErrors(errors: ValidationError[], parent = ''): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   for (const e of errors) {
     const param = parent === '' ? e.property : /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`;
