@@ -7,13 +7,13 @@ import { Logger } from 'nestjs-pino';
 
 import { AppModule, type AppModuleOptions } from './app.module';
 import { OpenAiExceptionFilter } from './common/openai-exception.filter';
-import { createValidationPipe } from './common/validation';
+import { validationPipe } from './common/validation';
 
 export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: options.env.BODY_LIMIT_BYTES });
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new OpenAiExceptionFilter());
   app.useWebSocketAdapter(new WsAdapter(app));
 

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigModule } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -7,6 +7,7 @@ import { dataSourceOptions } from '@chunkserve/persistence';
 
 import { ApiKeyModule } from './api-keys/api-key.module';
 import { ADMIN_TOKEN } from './app.tokens';
+import { AuthModule } from './auth/auth.module';
 import { CompletionModule } from './completions/completion.module';
 import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
@@ -47,16 +48,13 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
-        ThrottlerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService<Environment, true>) => ({
-            throttlers: [{ ttl: config.get('RATE_LIMIT_WINDOW_MS', { infer: true }), limit: config.get('RATE_LIMIT_REQUESTS', { infer: true }) }],
-          }),
-        }),
+        // The storage RateLimiter counts in (it reads the limit and window from the config).
+        ThrottlerModule.forRoot(),
         EngineModule,
         HealthModule,
         MetricsModule,
         UsageModule,
+        AuthModule,
         ApiKeyModule,
         TenantModule,
         PromptModule,

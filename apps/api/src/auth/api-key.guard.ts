@@ -1,20 +1,15 @@
-import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 
-import { bearerToken } from '../api-keys/api-key.secret';
-import { ApiKeyService } from '../api-keys/api-key.service';
+import { Authenticator } from './authenticator';
+import { requestToken } from './request-token';
 
 /** `Authorization: Bearer <api key>`: attaches the key's tenant to the request. */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  constructor(private readonly keys: ApiKeyService) {}
+  constructor(private readonly auth: Authenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest();
-    const token = bearerToken(req.headers.authorization);
-    if (token === null) throw new UnauthorizedException('Missing API key: send Authorization: Bearer <api key>.');
-    const tenant = await this.keys.authenticate(token);
-    if (!tenant) throw new UnauthorizedException('Incorrect or revoked API key.');
-    req.tenant = tenant;
+    context.switchToHttp().getRequest().tenant = await this.auth.authenticateTenant(requestToken(context));
     return true;
   }
 }

@@ -1,28 +1,35 @@
-// The global ValidationPipe: whitelist, reject unknown properties, and one readable message that
-// names every bad field (OpenAI's `param` is the first one).
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+// The one validation of request bodies and WebSocket messages: ValidationPipe with whitelist,
+// unknown properties rejected, and one readable message that names every bad field (OpenAI's
+// `param` is the first one). HTTP bodies get it as the global pipe; sockets call validateAs.
+import { ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
 
 import { OpenAiError } from './openai-error';
 
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    exceptionFactory: (errors) => {
-      const problems = flattenValidationErrors(errors);
-      return OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
-    },
-  });
+export const validationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  transform: true,
+  exceptionFactory: (errors) => {
+    const problems = flattenValidationErrors(errors);
+    return OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
+  },
+});
+
+/**
+ * `value` as an instance of `dto`, validated and transformed as the global pipe does a request
+ * body; else the same 400 OpenAiError (invalid_value).
+ */
+export function validateAs<T extends object>(dto: Type<T>, value: unknown): Promise<T> {
+  return validationPipe.transform(value, { type: 'body', metatype: dto });
 }
 
-export interface ValidationProblem {
+interface ValidationProblem {
   param: string;
   message: string;
 }
 
 /** Nested errors as `messages[0].role: must be one of ...` lines. */
-export function flattenValidationErrors(errors: ValidationError[], parent = ''): ValidationProblem[] {
+function flattenValidationErrors(errors: ValidationError[], parent = ''): ValidationProblem[] {
   const out: ValidationProblem[] = [];
   for (const e of errors) {
     const param = parent === '' ? e.property : /^\d+$/.test(e.property) ? `${parent}[${e.property}]` : `${parent}.${e.property}`;

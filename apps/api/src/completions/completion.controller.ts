@@ -7,8 +7,10 @@ import { TenantAuth } from '../auth/tenant-auth.decorator';
 import { EngineService } from '../engine/engine.service';
 import { ChatCompletionDto, CompletionDto } from './completion.dto';
 import { CompletionService, type PreparedGeneration } from './completion.service';
-import { chatCompletionBody, ChunkBuilder, GenerationResult, textCompletionBody } from './openai-format';
-import { SseWriter } from './sse';
+import { GenerationRunner } from './generation-runner';
+import { JsonResponseSink } from './json-response.sink';
+import { chatCompletionBody, textCompletionBody } from './openai-format';
+import { SseResponseSink } from './sse-response.sink';
 
 @ApiTags('openai')
 @TenantAuth()
@@ -16,6 +18,7 @@ import { SseWriter } from './sse';
 export class CompletionController {
   constructor(
     private readonly completions: CompletionService,
+    private readonly runner: GenerationRunner,
     private readonly engine: EngineService,
   ) {}
 
@@ -24,7 +27,7 @@ export class CompletionController {
   @ApiOperation({ summary: 'OpenAI chat completions (stream or not); `prompt_id` names a registered system prompt' })
   async chat(@CurrentTenant() tenant: AuthenticatedTenant, @Body() dto: ChatCompletionDto, @Res() res: Response): Promise<void> {
     const prepared = await this.completions.prepareChat(tenant.id, dto, 'chat.completions');
-    await this.respond(prepared, 'chat', dto.stream === true, dto.stream_options?.include_usage === true, res);
+    await this.runner.run(prepared, this.sink(prepared, 'chat', dto, res));
   }
 
   @Post('completions')
@@ -32,7 +35,7 @@ export class CompletionController {
   @ApiOperation({ summary: 'OpenAI (legacy) text completions (stream or not)' })
   async text(@CurrentTenant() tenant: AuthenticatedTenant, @Body() dto: CompletionDto, @Res() res: Response): Promise<void> {
     const prepared = await this.completions.prepareText(tenant.id, dto);
-    await this.respond(prepared, 'text', dto.stream === true, dto.stream_options?.include_usage === true, res);
+    await this.runner.run(prepared, this.sink(prepared, 'text', dto, res));
   }
 
   @Get('models')
@@ -42,26 +45,9 @@ export class CompletionController {
     return { object: 'list', data: [{ id, object: 'model', created: 0, owned_by: 'chunkserve' }] };
   }
 
-  private async respond(p: PreparedGeneration, kind: 'chat' | 'text', stream: boolean, includeUsage: boolean, res: Response): Promise<void> {
-    const sse = new SseWriter(res);
-    if (!stream) {
-      const result = new GenerationResult(p.n, p.request.promptTokens.length);
-      for await (const event of this.completions.run(p, sse.signal)) result.add(event);
-      if (sse.signal.aborted) return;
-      res.status(200).json(kind === 'chat' ? chatCompletionBody(p.meta, result) : textCompletionBody(p.meta, result));
-      return;
-    }
-    const chunks = new ChunkBuilder(p.meta, kind, includeUsage);
-    const result = new GenerationResult(p.n, p.request.promptTokens.length);
-    sse.start();
-    if (kind === 'chat') for (let i = 0; i < p.n; i++) await sse.send(chunks.role(i));
-    for await (const event of this.completions.run(p, sse.signal)) {
-      result.add(event);
-      await sse.send(event.type === 'token' ? chunks.token(event) : chunks.finish(event.choice, event.finishReason));
-      if (sse.signal.aborted) break;
-    }
-    if (sse.signal.aborted) return;
-    if (includeUsage) await sse.send(chunks.usage(result.usage()));
-    sse.end();
+  /** Server-sent events when the request streams, else one JSON body. */
+  private sink(p: PreparedGeneration, kind: 'chat' | 'text', dto: ChatCompletionDto | CompletionDto, res: Response) {
+    if (dto.stream === true) return new SseResponseSink(res, p.meta, kind, p.n, dto.stream_options?.include_usage === true);
+    return new JsonResponseSink(res, (result) => (kind === 'chat' ? chatCompletionBody(p.meta, result) : textCompletionBody(p.meta, result)));
   }
 }

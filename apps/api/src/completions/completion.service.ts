@@ -1,5 +1,6 @@
-// Turns OpenAI requests into engine generations in the tenant's namespace and instruments them:
-// TTFT and inter-token latency, cache lookup/hit tokens per tenant and prompt, a usage row.
+// Turns OpenAI requests into generations ready for the engine: the model checked, a registered
+// prompt resolved, the chat rendered and tokenized, sampling and limits mapped. GenerationRunner
+// runs them.
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomBytes } from 'crypto';
@@ -7,13 +8,10 @@ import { randomBytes } from 'crypto';
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
-import type { GenerateEvent } from '../engine/engine.types';
-import { MetricsService } from '../metrics/metrics.service';
 import { PromptService } from '../prompts/prompt.service';
-import { UsageService } from '../usage/usage.service';
 import type { ChatCompletionDto, CompletionDto } from './completion.dto';
 import { chatMessages, logprobOptions, resolveMaxTokens, samplingOptions, type EngineRequest } from './generation-request';
-import { GenerationResult, type ResponseMeta } from './openai-format';
+import type { ResponseMeta } from './openai-format';
 
 export type Endpoint = 'chat.completions' | 'completions' | 'stream';
 
@@ -32,8 +30,6 @@ export class CompletionService {
   constructor(
     private readonly engine: EngineService,
     private readonly prompts: PromptService,
-    private readonly metrics: MetricsService,
-    private readonly usage: UsageService,
     private readonly config: ConfigService<Environment, true>,
   ) {}
 
@@ -51,52 +47,6 @@ export class CompletionService {
     const prefix = registered ? this.engine.encodeSystemPrefix(registered.content) : [];
     const promptTokens = [...prefix, ...this.engine.encode(dto.prompt)];
     return this.prepared(tenantId, registered?.id ?? null, 'completions', 'cmpl', dto, promptTokens, dto.max_tokens);
-  }
-
-  /**
-   * Runs the generation, yielding the engine's events; aborting the signal cancels it in the engine
-   * (which frees its sequence). Metrics and the usage row are written when it ends, however it ends.
-   */
-  async *run(p: PreparedGeneration, signal: AbortSignal): AsyncIterable<GenerateEvent> {
-    const started = performance.now();
-    const lastToken: (number | undefined)[] = new Array(p.n);
-    let firstTokenAt: number | undefined;
-    const result = new GenerationResult(p.n, p.request.promptTokens.length);
-    try {
-      for await (const event of this.engine.generate(p.tenantId, p.request, signal)) {
-        const now = performance.now();
-        if (event.type === 'token') {
-          if (firstTokenAt === undefined) {
-            firstTokenAt = now;
-            this.metrics.ttft.observe({ endpoint: p.endpoint }, (now - started) / 1000);
-          }
-          const previous = lastToken[event.choice];
-          if (previous !== undefined) this.metrics.interTokenLatency.observe((now - previous) / 1000);
-          lastToken[event.choice] = now;
-        }
-        result.add(event);
-        yield event;
-      }
-    } finally {
-      this.finish(p, result, started, firstTokenAt, signal.aborted);
-    }
-  }
-
-  private finish(p: PreparedGeneration, result: GenerationResult, started: number, firstTokenAt: number | undefined, aborted: boolean): void {
-    const usage = result.usage();
-    const finishReason = result.choices[0].finishReason ?? (aborted ? 'cancelled' : 'error');
-    const record = {
-      tenantId: p.tenantId,
-      promptId: p.promptId,
-      endpoint: p.endpoint,
-      promptTokens: usage.prompt_tokens,
-      cachedTokens: usage.prompt_tokens_details.cached_tokens,
-      completionTokens: usage.completion_tokens,
-      finishReason,
-    };
-    this.metrics.recordFinished(record);
-    const now = performance.now();
-    this.usage.record({ ...record, ttftMs: firstTokenAt === undefined ? -1 : firstTokenAt - started, durationMs: now - started });
   }
 
   private prepared(

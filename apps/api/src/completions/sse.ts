@@ -2,19 +2,14 @@
 // ending with `data: [DONE]`, written with backpressure; a client that goes away aborts the work.
 import type { Response } from 'express';
 
+import { abortWhenClientLeaves } from './client-abort';
+
 export class SseWriter {
-  private readonly abort = new AbortController();
+  /** Aborted when the client disconnects before the stream ends. */
+  readonly signal: AbortSignal;
 
   constructor(private readonly res: Response) {
-    // 'close' on the response fires when the connection ends; before the end, that is the client leaving.
-    res.on('close', () => {
-      if (!res.writableFinished) this.abort.abort();
-    });
-  }
-
-  /** Aborted when the client disconnects before the stream ends. */
-  get signal(): AbortSignal {
-    return this.abort.signal;
+    this.signal = abortWhenClientLeaves(res);
   }
 
   start(): void {

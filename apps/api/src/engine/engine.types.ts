@@ -1,7 +1,7 @@
 // The engine's TypeScript API as the API uses it: the types of @chunkserve/engine. Every engine
 // call goes through EngineService; this file and engine.service.ts are the seam.
 export type {
-  CacheChunk as SnapshotChunk,
+  CacheChunk,
   CacheCounters,
   CacheSnapshot,
   ChatMessage,

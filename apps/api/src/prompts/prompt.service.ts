@@ -2,18 +2,17 @@
 // model's chat template, pins it in the engine under the tenant's namespace (pre-warming its KV
 // chunks) and stores an immutable version with what pre-warming measured; the previous version is
 // unpinned, deleting unpins. Writes of one tenant are serialised by a Postgres advisory lock so the
-// pinned-token quota holds under concurrency.
+// pinned-token quota holds under concurrency (PromptRepository.writeLocked).
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { Prompt, PromptVersion } from '@chunkserve/persistence';
+import type { Prompt } from '@chunkserve/persistence';
 import type { PromptDetail, PromptInfo } from '@chunkserve/contracts';
-import { DataSource, EntityManager, Repository } from 'typeorm';
 
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
 import { promptDetail, promptInfo } from './prompt-view';
+import { PromptRepository } from './prompt.repository';
 
 export interface ResolvedPrompt {
   id: string;
@@ -26,35 +25,30 @@ export class PromptService {
   private readonly logger = new Logger(PromptService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
-    @InjectRepository(Prompt) private readonly prompts: Repository<Prompt>,
-    @InjectRepository(PromptVersion) private readonly versions: Repository<PromptVersion>,
+    private readonly prompts: PromptRepository,
     private readonly engine: EngineService,
     private readonly config: ConfigService<Environment, true>,
   ) {}
 
   async create(tenantId: string, name: string, content: string): Promise<PromptInfo> {
     const tokens = this.engine.encodeSystemPrefix(content);
-    return this.db.transaction(async (tx) => {
-      await lockTenant(tx, tenantId);
-      if (await tx.existsBy(Prompt, { tenantId, name })) {
+    return this.prompts.writeLocked(tenantId, async (tx) => {
+      if (await tx.nameTaken(tenantId, name)) {
         throw new OpenAiError(409, `A prompt named "${name}" already exists.`, 'invalid_request_error', 'prompt_exists', 'name');
       }
       await this.checkQuota(tx, tenantId, tokens.length, 0);
       const warm = await this.engine.prewarm(tenantId, tokens);
       try {
-        const prompt = await tx.save(tx.create(Prompt, { tenantId, name, currentVersion: 1 }));
-        const version = await tx.save(
-          tx.create(PromptVersion, {
-            promptId: prompt.id,
-            version: 1,
-            content,
-            tokens: tokens.length,
-            cachedTokens: warm.residentTokens,
-            chunks: warm.chunks,
-            status: 'warm',
-          }),
-        );
+        const prompt = await tx.insertPrompt(tenantId, name, 1);
+        const version = await tx.insertVersion({
+          promptId: prompt.id,
+          version: 1,
+          content,
+          tokens: tokens.length,
+          cachedTokens: warm.residentTokens,
+          chunks: warm.chunks,
+          status: 'warm',
+        });
         return promptInfo(prompt, version);
       } catch (err) {
         await this.engine.unpin(tenantId, tokens);
@@ -65,27 +59,24 @@ export class PromptService {
 
   async update(tenantId: string, id: string, content: string): Promise<PromptInfo> {
     const tokens = this.engine.encodeSystemPrefix(content);
-    const { info, previous } = await this.db.transaction(async (tx) => {
-      await lockTenant(tx, tenantId);
+    const { info, previous } = await this.prompts.writeLocked(tenantId, async (tx) => {
       const prompt = await this.owned(tx, tenantId, id);
-      const previous = await tx.findOneByOrFail(PromptVersion, { promptId: id, version: prompt.currentVersion });
+      const previous = await tx.findVersion(id, prompt.currentVersion);
       await this.checkQuota(tx, tenantId, tokens.length, previous.status === 'warm' ? previous.tokens : 0);
       const warm = await this.engine.prewarm(tenantId, tokens);
       try {
-        const version = await tx.save(
-          tx.create(PromptVersion, {
-            promptId: id,
-            version: prompt.currentVersion + 1,
-            content,
-            tokens: tokens.length,
-            cachedTokens: warm.residentTokens,
-            chunks: warm.chunks,
-            status: 'warm',
-          }),
-        );
-        await tx.update(PromptVersion, { id: previous.id }, { status: 'superseded' });
+        const version = await tx.insertVersion({
+          promptId: id,
+          version: prompt.currentVersion + 1,
+          content,
+          tokens: tokens.length,
+          cachedTokens: warm.residentTokens,
+          chunks: warm.chunks,
+          status: 'warm',
+        });
+        await tx.updateVersion(previous.id, { status: 'superseded' });
         prompt.currentVersion = version.version;
-        const saved = await tx.save(prompt);
+        const saved = await tx.savePrompt(prompt);
         return { info: promptInfo(saved, version), previous };
       } catch (err) {
         await this.engine.unpin(tenantId, tokens);
@@ -98,42 +89,35 @@ export class PromptService {
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    const current = await this.db.transaction(async (tx) => {
-      await lockTenant(tx, tenantId);
+    const current = await this.prompts.writeLocked(tenantId, async (tx) => {
       const prompt = await this.owned(tx, tenantId, id);
-      const version = await tx.findOneByOrFail(PromptVersion, { promptId: id, version: prompt.currentVersion });
-      await tx.delete(Prompt, { id });
+      const version = await tx.findVersion(id, prompt.currentVersion);
+      await tx.deletePrompt(id);
       return version;
     });
     if (current.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
   }
 
   async list(tenantId: string): Promise<PromptInfo[]> {
-    const rows = await this.prompts
-      .createQueryBuilder('p')
-      .innerJoinAndMapOne('p.current', PromptVersion, 'v', 'v.prompt_id = p.id AND v.version = p.current_version')
-      .where('p.tenant_id = :tenantId', { tenantId })
-      .orderBy('p.created_at', 'ASC')
-      .getMany();
-    return rows.map((p) => promptInfo(p, (p as Prompt & { current: PromptVersion }).current));
+    return (await this.prompts.listWithCurrent(tenantId)).map((p) => promptInfo(p, p.current));
   }
 
   async get(tenantId: string, id: string): Promise<PromptDetail> {
-    const prompt = await this.owned(this.db.manager, tenantId, id);
-    return promptDetail(prompt, await this.versions.findBy({ promptId: id }));
+    const prompt = await this.owned(this.prompts, tenantId, id);
+    return promptDetail(prompt, await this.prompts.findVersions(id));
   }
 
   /** The current content of a tenant's prompt (for `prompt_id` in completions); 404 for anyone else's. */
   async resolve(tenantId: string, id: string): Promise<ResolvedPrompt> {
-    const prompt = await this.owned(this.db.manager, tenantId, id);
-    const version = await this.versions.findOneByOrFail({ promptId: id, version: prompt.currentVersion });
+    const prompt = await this.owned(this.prompts, tenantId, id);
+    const version = await this.prompts.findVersion(id, prompt.currentVersion);
     return { id, version: version.version, content: version.content };
   }
 
   /** Unpins every warm prompt of a tenant (before the tenant is deleted). */
   async unpinAll(tenantId: string): Promise<void> {
-    for (const v of await this.currentVersions(tenantId)) {
-      if (v.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(v.content));
+    for (const { current } of await this.prompts.listWithCurrent(tenantId)) {
+      if (current.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
     }
   }
 
@@ -144,46 +128,29 @@ export class PromptService {
   async rewarmAll(): Promise<{ warmed: number; failed: number }> {
     let warmed = 0;
     let failed = 0;
-    for (const v of await this.currentVersions()) {
-      const tenantId = (v as PromptVersion & { tenantId: string }).tenantId;
+    for (const { tenantId, current: v } of await this.prompts.listWithCurrent()) {
       try {
         const result = await this.engine.prewarm(tenantId, this.engine.encodeSystemPrefix(v.content));
-        await this.versions.update({ id: v.id }, { status: 'warm', tokens: result.tokens, cachedTokens: result.residentTokens, chunks: result.chunks });
+        await this.prompts.updateVersion(v.id, { status: 'warm', tokens: result.tokens, cachedTokens: result.residentTokens, chunks: result.chunks });
         warmed += 1;
       } catch (err) {
         this.logger.error(`re-warming prompt ${v.promptId} v${v.version} failed: ${(err as Error).message}`);
-        await this.versions.update({ id: v.id }, { status: 'failed' });
+        await this.prompts.updateVersion(v.id, { status: 'failed' });
         failed += 1;
       }
     }
     return { warmed, failed };
   }
 
-  private async currentVersions(tenantId?: string): Promise<PromptVersion[]> {
-    const q = this.versions
-      .createQueryBuilder('v')
-      .innerJoin(Prompt, 'p', 'p.id = v.prompt_id AND p.current_version = v.version')
-      .addSelect('p.tenant_id', 'tenant_id')
-      .orderBy('p.created_at', 'ASC');
-    if (tenantId !== undefined) q.where('p.tenant_id = :tenantId', { tenantId });
-    const { entities, raw } = await q.getRawAndEntities();
-    return entities.map((v, i) => Object.assign(v, { tenantId: raw[i].tenant_id as string }));
-  }
-
-  private async owned(manager: EntityManager, tenantId: string, id: string): Promise<Prompt> {
-    const prompt = await manager.findOneBy(Prompt, { id, tenantId });
+  private async owned(prompts: PromptRepository, tenantId: string, id: string): Promise<Prompt> {
+    const prompt = await prompts.findOwned(tenantId, id);
     if (!prompt) throw OpenAiError.notFound(`No prompt ${id}.`, 'prompt_not_found');
     return prompt;
   }
 
-  private async checkQuota(tx: EntityManager, tenantId: string, adding: number, releasing: number): Promise<void> {
+  private async checkQuota(tx: PromptRepository, tenantId: string, adding: number, releasing: number): Promise<void> {
     const quota = this.config.get('PINNED_TOKENS_QUOTA', { infer: true });
-    const [{ used }] = await tx.query(
-      `SELECT COALESCE(SUM(v.tokens), 0)::int AS used
-         FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id AND v.version = p.current_version
-        WHERE p.tenant_id = $1 AND v.status = 'warm'`,
-      [tenantId],
-    );
+    const used = await tx.pinnedTokens(tenantId);
     const after = used - releasing + adding;
     if (after > quota) {
       throw new OpenAiError(
@@ -196,9 +163,4 @@ export class PromptService {
       );
     }
   }
-}
-
-/** Serialises the prompt writes of one tenant until the transaction ends. */
-async function lockTenant(tx: EntityManager, tenantId: string): Promise<void> {
-  await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`prompts:${tenantId}`]);
 }

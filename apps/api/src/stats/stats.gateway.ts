@@ -4,8 +4,9 @@ import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nes
 import type { IncomingMessage } from 'http';
 import type { WebSocket } from 'ws';
 
-import { bearerToken } from '../api-keys/api-key.secret';
-import { AdminGuard } from '../auth/admin.guard';
+import { Authenticator } from '../auth/authenticator';
+import { closeUnauthorized } from '../auth/close-unauthorized';
+import { socketToken } from '../auth/request-token';
 import { StatsService } from './stats.service';
 
 @WebSocketGateway({ path: '/admin/stats/live' })
@@ -14,15 +15,14 @@ export class StatsGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   constructor(
     private readonly stats: StatsService,
-    private readonly admin: AdminGuard,
+    private readonly auth: Authenticator,
   ) {}
 
   handleConnection(socket: WebSocket, req: IncomingMessage): void {
-    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://x').searchParams.get('token');
-    if (!this.admin.isAdminToken(token)) {
-      socket.send(JSON.stringify({ type: 'error', error: { message: 'A valid admin token is required.', type: 'authentication_error', code: 'invalid_api_key' } }));
-      socket.close(4401, 'unauthorized');
-      return;
+    try {
+      this.auth.authenticateAdmin(socketToken(req, 'token'));
+    } catch (err) {
+      return closeUnauthorized(socket, err);
     }
     socket.send(JSON.stringify({ type: 'history', samples: this.stats.recentLive() }));
     this.unsubscribe.set(

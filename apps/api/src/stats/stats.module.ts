@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
 
+import { PromptModule } from '../prompts/prompt.module';
 import { AdminStatsController, TenantStatsController } from './stats.controller';
 import { StatsGateway } from './stats.gateway';
+import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 
-@Module({ controllers: [AdminStatsController, TenantStatsController], providers: [StatsService, StatsGateway] })
+@Module({
+  imports: [PromptModule],
+  controllers: [AdminStatsController, TenantStatsController],
+  providers: [StatsRepository, StatsService, StatsGateway],
+})
 export class StatsModule {}

@@ -2,32 +2,30 @@
 // `?api_key=`, or a first {type:"auth", api_key} message for browsers). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
-// generation; several may run at once; closing the socket cancels them all. Sends wait while the
-// socket's buffer is above a high-water mark (backpressure reaches the engine loop).
-import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+// generation; several may run at once; closing the socket cancels them all. GenerationRunner runs
+// each generation into a StreamSocketSink, whose sends wait while the socket's buffer is above a
+// high-water mark (backpressure reaches the engine loop).
+import { Logger, UnauthorizedException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
-import type { StreamServerMessage } from '@chunkserve/contracts';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { IncomingMessage } from 'http';
 import type { WebSocket } from 'ws';
 
-import { bearerToken } from '../api-keys/api-key.secret';
-import { ApiKeyService } from '../api-keys/api-key.service';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
-import { tenantThrottleKey } from '../auth/tenant-throttler.guard';
-import type { Environment } from '../config/environment';
+import { Authenticator } from '../auth/authenticator';
+import { closeUnauthorized } from '../auth/close-unauthorized';
+import { RateLimiter } from '../auth/rate-limiter';
+import { socketToken } from '../auth/request-token';
 import { OpenAiError } from '../common/openai-error';
 import { isUnexpected, toOpenAiError } from '../common/openai-exception.filter';
-import { flattenValidationErrors } from '../common/validation';
+import { validateAs } from '../common/validation';
 import { ChatCompletionDto } from '../completions/completion.dto';
 import { CompletionService } from '../completions/completion.service';
-import { GenerationResult } from '../completions/openai-format';
+import { GenerationRunner } from '../completions/generation-runner';
+import { send } from './socket-send';
+import { StreamSocketSink } from './stream-socket.sink';
+import { AuthMessageDto, GenerationMessageDto } from './stream-message.dto';
 
-/** Above this many buffered bytes a socket's generations wait for it to drain. */
-const HIGH_WATER_BYTES = 256 * 1024;
 const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CONCURRENT_PER_SOCKET = 16;
 
@@ -43,10 +41,10 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly sessions = new WeakMap<WebSocket, Session>();
 
   constructor(
-    private readonly keys: ApiKeyService,
+    private readonly auth: Authenticator,
+    private readonly limiter: RateLimiter,
     private readonly completions: CompletionService,
-    private readonly config: ConfigService<Environment, true>,
-    @InjectThrottlerStorage() private readonly throttle: ThrottlerStorage,
+    private readonly runner: GenerationRunner,
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
@@ -56,18 +54,14 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const enqueue = (text: string) => (session.queue = session.queue.then(() => this.onMessage(socket, session, text)));
     socket.on('message', (data) => void enqueue(data.toString()));
 
-    const token = bearerToken(req.headers.authorization) ?? new URL(req.url ?? '/', 'http://x').searchParams.get('api_key');
+    const token = socketToken(req, 'api_key');
     if (token === null) {
       const timer = setTimeout(() => !session.tenant && this.reject(socket, 'Authenticate within 10 s: {"type":"auth","api_key":"..."}'), AUTH_TIMEOUT_MS);
       socket.once('close', () => clearTimeout(timer));
       return;
     }
     // Queued ahead of any message the client sends right away.
-    session.queue = session.queue.then(async () => {
-      session.tenant = (await this.keys.authenticate(token)) ?? undefined;
-      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
-      this.send(socket, { type: 'ready', tenantId: session.tenant.id });
-    });
+    session.queue = session.queue.then(() => this.authenticate(socket, session, token));
   }
 
   handleDisconnect(socket: WebSocket): void {
@@ -77,31 +71,21 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
     if (socket.readyState !== socket.OPEN) return;
-    let message: { type?: unknown; id?: unknown; request?: unknown; api_key?: unknown };
-    try {
-      message = JSON.parse(text);
-      if (message === null || typeof message !== 'object') throw new Error('not an object');
-    } catch {
-      return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
-    }
+    const message = parseObject(text);
+    if (message === null) return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
     if (!session.tenant) {
-      if (message.type !== 'auth' || typeof message.api_key !== 'string') return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
-      session.tenant = (await this.keys.authenticate(message.api_key)) ?? undefined;
-      if (!session.tenant) return this.reject(socket, 'Incorrect or revoked API key.');
-      return this.send(socket, { type: 'ready', tenantId: session.tenant.id });
+      const auth = await validateAs(AuthMessageDto, message).catch(() => null);
+      if (auth === null) return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
+      return this.authenticate(socket, session, auth.api_key);
     }
-    const id = typeof message.id === 'string' && message.id.length > 0 && message.id.length <= 128 ? message.id : undefined;
-    switch (message.type) {
-      case 'generate':
-        if (id === undefined) return this.sendError(socket, undefined, OpenAiError.badRequest('generate needs a string id (1-128 chars).', 'invalid_value', 'id'));
-        void this.generate(socket, session, session.tenant, id, message.request);
-        return;
-      case 'cancel':
-        if (id !== undefined) session.running.get(id)?.abort();
-        return;
-      default:
-        return this.sendError(socket, id, OpenAiError.badRequest('type must be "generate" or "cancel".', 'invalid_value', 'type'));
+    let command: GenerationMessageDto;
+    try {
+      command = await validateAs(GenerationMessageDto, message);
+    } catch (err) {
+      return this.sendError(socket, typeof message.id === 'string' ? message.id : undefined, err);
     }
+    if (command.type === 'cancel') session.running.get(command.id)?.abort();
+    else void this.generate(socket, session, session.tenant, command.id, command.request);
   }
 
   private async generate(socket: WebSocket, session: Session, tenant: AuthenticatedTenant, id: string, body: unknown): Promise<void> {
@@ -109,34 +93,14 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
       return this.sendError(socket, id, new OpenAiError(429, `At most ${MAX_CONCURRENT_PER_SOCKET} generations per socket.`, 'rate_limit_error', 'too_many_generations'));
     }
-    if (await this.overRateLimit(tenant)) {
-      return this.sendError(socket, id, new OpenAiError(429, 'Too many requests for this tenant; retry later.', 'rate_limit_error', 'rate_limit_exceeded'));
-    }
+    // Each generation counts against the tenant's budget, like an HTTP request.
+    if (!(await this.limiter.consume(tenant.id)).allowed) return this.sendError(socket, id, new ThrottlerException());
     const controller = new AbortController();
     session.running.set(id, controller);
     try {
-      const dto = plainToInstance(ChatCompletionDto, body ?? {});
-      const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length > 0) {
-        const problems = flattenValidationErrors(errors);
-        throw OpenAiError.badRequest(problems.map((p) => p.message).join('; '), 'invalid_value', problems[0]?.param ?? null);
-      }
+      const dto = await validateAs(ChatCompletionDto, body);
       const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
-      const result = new GenerationResult(prepared.n, prepared.request.promptTokens.length);
-      for await (const event of this.completions.run(prepared, controller.signal)) {
-        result.add(event);
-        if (event.type === 'token') {
-          await this.sendWithBackpressure(socket, { type: 'delta', id, choice: event.choice, content: event.text, tokenId: event.tokenId, logprob: event.logprob });
-        } else {
-          await this.sendWithBackpressure(socket, { type: 'finish', id, choice: event.choice, finish_reason: event.finishReason });
-        }
-        if (controller.signal.aborted) break;
-      }
-      // Cancelled: every choice the engine had not finished yet ends as cancelled.
-      result.choices.forEach((c, choice) => {
-        if (c.finishReason === null) this.send(socket, { type: 'finish', id, choice, finish_reason: 'cancelled' });
-      });
-      this.send(socket, { type: 'done', id, usage: result.usage() });
+      await this.runner.run(prepared, new StreamSocketSink(socket, id, controller.signal));
     } catch (err) {
       this.sendError(socket, id, err);
     } finally {
@@ -144,39 +108,32 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
   }
 
-  /** Each generation counts against the tenant's budget, like an HTTP request. */
-  private async overRateLimit(tenant: AuthenticatedTenant): Promise<boolean> {
-    const ttl = this.config.get('RATE_LIMIT_WINDOW_MS', { infer: true });
-    const limit = this.config.get('RATE_LIMIT_REQUESTS', { infer: true });
-    const record = await this.throttle.increment(tenantThrottleKey('default', `tenant:${tenant.id}`), ttl, limit, ttl, 'default');
-    return record.isBlocked;
-  }
-
-  private send(socket: WebSocket, message: StreamServerMessage, callback?: (err?: Error) => void): void {
-    if (socket.readyState !== socket.OPEN) {
-      callback?.();
-      return;
+  private async authenticate(socket: WebSocket, session: Session, token: string): Promise<void> {
+    try {
+      session.tenant = await this.auth.authenticateTenant(token);
+    } catch (err) {
+      return closeUnauthorized(socket, err);
     }
-    socket.send(JSON.stringify(message), callback);
-  }
-
-  /** Sends, then waits for the socket's buffer to drain when it is above the high-water mark. */
-  private sendWithBackpressure(socket: WebSocket, message: StreamServerMessage): Promise<void> {
-    return new Promise((resolve) => {
-      const full = socket.bufferedAmount > HIGH_WATER_BYTES;
-      this.send(socket, message, () => full && resolve());
-      if (!full) resolve();
-    });
+    send(socket, { type: 'ready', tenantId: session.tenant.id });
   }
 
   private sendError(socket: WebSocket, id: string | undefined, err: unknown): void {
     const { body } = toOpenAiError(err);
     if (isUnexpected(err)) this.logger.error(err instanceof Error ? err.stack : String(err));
-    this.send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
+    send(socket, { type: 'error', ...(id === undefined ? {} : { id }), error: body.error });
   }
 
   private reject(socket: WebSocket, message: string): void {
-    this.send(socket, { type: 'error', error: { message, type: 'authentication_error', code: 'invalid_api_key' } });
-    socket.close(4401, 'unauthorized');
+    closeUnauthorized(socket, new UnauthorizedException(message));
+  }
+}
+
+/** A JSON object, else null (not JSON, or an array or a primitive). */
+function parseObject(text: string): Record<string, unknown> | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }

@@ -4,11 +4,13 @@ import { Tenant } from '@chunkserve/persistence';
 
 import { PromptModule } from '../prompts/prompt.module';
 import { TenantController } from './tenant.controller';
+import { TenantRepository } from './tenant.repository';
 import { TenantService } from './tenant.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Tenant]), PromptModule],
   controllers: [TenantController],
-  providers: [TenantService],
+  providers: [TenantRepository, TenantService],
+  exports: [TenantRepository],
 })
 export class TenantModule {}

@@ -1,9 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { UsageRecord } from '@chunkserve/persistence';
-import { Repository } from 'typeorm';
 
-export type NewUsageRecord = Omit<UsageRecord, 'id' | 'createdAt'>;
+import { UsageRepository, type NewUsageRecord } from './usage.repository';
 
 /** Writes one usage row per finished request (the dashboard's history). */
 @Injectable()
@@ -11,7 +8,7 @@ export class UsageService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(UsageService.name);
   private readonly pending = new Set<Promise<unknown>>();
 
-  constructor(@InjectRepository(UsageRecord) private readonly usage: Repository<UsageRecord>) {}
+  constructor(private readonly usage: UsageRepository) {}
 
   /** Does not delay the response; a failed write is logged. */
   record(row: NewUsageRecord): void {

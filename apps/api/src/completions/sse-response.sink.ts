@@ -1,0 +1,46 @@
+import type { Response } from 'express';
+
+import type { GenerationSink } from './generation-runner';
+import { ChunkBuilder, type FinishReason, type GenerationResult, type ResponseMeta, type TokenEvent } from './openai-format';
+import { SseWriter } from './sse';
+
+/** A streamed response: OpenAI's chunks as server-sent events, the usage chunk when asked for, [DONE]. */
+export class SseResponseSink implements GenerationSink {
+  private readonly sse: SseWriter;
+  private readonly chunks: ChunkBuilder;
+
+  constructor(
+    res: Response,
+    meta: ResponseMeta,
+    private readonly kind: 'chat' | 'text',
+    private readonly n: number,
+    private readonly includeUsage: boolean,
+  ) {
+    this.sse = new SseWriter(res);
+    this.chunks = new ChunkBuilder(meta, kind, includeUsage);
+  }
+
+  get signal(): AbortSignal {
+    return this.sse.signal;
+  }
+
+  /** The headers, and for chat the assistant role of each choice. */
+  async onStart(): Promise<void> {
+    this.sse.start();
+    if (this.kind === 'chat') for (let i = 0; i < this.n; i++) await this.sse.send(this.chunks.role(i));
+  }
+
+  onToken(event: TokenEvent): Promise<void> {
+    return this.sse.send(this.chunks.token(event));
+  }
+
+  onFinish(choice: number, reason: FinishReason): Promise<void> {
+    return this.sse.send(this.chunks.finish(choice, reason));
+  }
+
+  async onDone(result: GenerationResult): Promise<void> {
+    if (this.signal.aborted) return;
+    if (this.includeUsage) await this.sse.send(this.chunks.usage(result.usage()));
+    this.sse.end();
+  }
+}

@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import { LlmEngine } from '@chunkserve/engine';
+
+import { configOf } from '../../test/automock';
+import { EngineService, namespaceOf, tenantOf } from './engine.service';
+
+const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
+
+describe('EngineService', () => {
+  let engine: { prewarm: jest.Mock; unpin: jest.Mock; snapshot: jest.Mock; model: object; backend: object };
+  let service: EngineService;
+
+  beforeEach(async () => {
+    engine = { prewarm: jest.fn(), unpin: jest.fn(), snapshot: jest.fn(), model: { id: 'm' }, backend: { backend: 'cpu', simd: 'avx2' } };
+    jest.spyOn(LlmEngine, 'load').mockResolvedValue(engine as never);
+    service = new EngineService(configOf({ CHUNK_SIZE: 16 }));
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    await service.onModuleInit();
+  });
+
+  it('derives the namespace from the tenant id and back', () => {
+    expect(namespaceOf('t1')).toBe('tenant:t1');
+    expect(tenantOf('tenant:t1')).toBe('t1');
+    expect(tenantOf('other')).toBeNull();
+  });
+
+  it('awaits the engine when it answers unpin and snapshot with promises', async () => {
+    let unpinned = false;
+    engine.unpin.mockImplementation(() => later(undefined).then(() => (unpinned = true)));
+    await service.unpin('t1', [1, 2]);
+    expect(unpinned).toBe(true);
+    expect(engine.unpin).toHaveBeenCalledWith('tenant:t1', [1, 2]);
+
+    engine.snapshot.mockReturnValue(later({ chunks: [] }));
+    await expect(service.snapshot('t1')).resolves.toEqual({ chunks: [] });
+    expect(engine.snapshot).toHaveBeenCalledWith('tenant:t1');
+  });
+
+  it("pre-warms in the tenant's namespace and passes on the engine's resident-token count", async () => {
+    engine.prewarm.mockResolvedValue({ tokens: 40, cachedTokens: 0, residentTokens: 40, chunks: 3, chunkIds: [7, 8, 9] });
+    await expect(service.prewarm('t1', new Array(40).fill(1))).resolves.toMatchObject({ chunks: 3, residentTokens: 40 });
+    expect(engine.prewarm).toHaveBeenCalledWith('tenant:t1', expect.any(Array));
+  });
+});

@@ -1,0 +1,37 @@
+import { automock } from '../../test/automock';
+import { AdminStatsController, TenantStatsController } from './stats.controller';
+import { StatsService } from './stats.service';
+
+describe('stats controllers', () => {
+  const tenant = { id: 't1', keyId: 'k1' };
+  const stats = automock(StatsService);
+
+  it("admin: the platform, any tenant's or everyone's series, prompts and tree", async () => {
+    const controller = new AdminStatsController(stats);
+    await controller.platform();
+    expect(stats.platform).toHaveBeenCalled();
+    await controller.series({ tenant: 't2', minutes: 60, bucket: 30 });
+    expect(stats.series).toHaveBeenCalledWith({ tenantId: 't2', minutes: 60, bucketSeconds: 30 });
+    await controller.prompts({});
+    expect(stats.prompts).toHaveBeenCalledWith(undefined);
+    stats.tree.mockResolvedValue({ chunkSize: 16, chunks: [] });
+    await expect(controller.tree({ tenant: 't2' })).resolves.toEqual({ chunkSize: 16, chunks: [] });
+    expect(stats.tree).toHaveBeenCalledWith('t2');
+  });
+
+  it('tenant: only its own series, prompts and tree', async () => {
+    const controller = new TenantStatsController(stats);
+    await controller.series(tenant, { minutes: 5, bucket: 60 });
+    expect(stats.series).toHaveBeenCalledWith({ tenantId: 't1', minutes: 5, bucketSeconds: 60 });
+    await controller.prompts(tenant);
+    expect(stats.prompts).toHaveBeenCalledWith('t1');
+    await controller.tree(tenant);
+    expect(stats.tree).toHaveBeenCalledWith('t1');
+  });
+
+  it('refuses more than 2000 buckets with a 400 naming bucket', () => {
+    const controller = new TenantStatsController(stats);
+    expect(() => controller.series(tenant, { minutes: 10080, bucket: 10 })).toThrow(expect.objectContaining({ status: 400, param: 'bucket' }));
+    expect(stats.series).not.toHaveBeenCalled();
+  });
+});
