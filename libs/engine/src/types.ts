@@ -1,6 +1,6 @@
 // Public types of @chunkserve/engine. The runtime's own shapes (snapshot, stats, finish
 // reasons) are the addon's (native/index.d.ts), re-exported, never re-declared.
-import type { DecodeMethod, Device, FinishReason, KvDType } from '@chunkserve/native';
+import type { DecodeMethod, Device, FinishReason, KvDType, RuntimeRequest } from '@chunkserve/native';
 
 import type { ChatMessage } from './text/text-tokenizer';
 
@@ -23,22 +23,11 @@ export interface EngineOptions {
   decodeMethod?: DecodeMethod;
 }
 
-export interface GenerateRequest {
-  namespace: string; // the tenant's cache namespace (the API derives it from auth)
+/** A generation as the engine takes it: the runtime's request (native/index.d.ts) plus text-level stops. */
+export interface GenerateRequest extends Omit<RuntimeRequest, 'promptTokens'> {
   promptTokens: number[];
-  maxTokens: number;
-  n?: number; // choices, via fork (default 1)
-  temperature?: number;
-  topP?: number;
-  topK?: number;
-  seed?: number;
+  /** Stop strings: the text ends before the first one (its tokens are not emitted). */
   stop?: string[];
-  stopTokenIds?: number[];
-  repetitionPenalty?: number;
-  frequencyPenalty?: number;
-  presencePenalty?: number;
-  logprobs?: boolean;
-  topLogprobs?: number;
   /** Default true: also stop at the model's end-of-turn tokens. */
   stopAtEos?: boolean;
 }

@@ -129,25 +129,27 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     return env.Undefined();
   }
 
-  Napi::Value Prewarm(const Napi::CallbackInfo& info) {
+  // prewarm(id, namespace, tokens) and unpin(id, namespace, tokens): one ending event each.
+  template <class Post>
+  Napi::Value PrefixCall(const Napi::CallbackInfo& info, Post post) {
     Napi::Env env = info.Env();
     Scheduler& s = sched(env);
     const int64_t id = request_id(info);
     const std::string ns = js::to_string(js::arg(info, 1), "namespace");
     auto tokens = js::to_tokens(js::arg(info, 2), "tokens", 0, INT32_MAX);
-    js::guarded(env, [&] { s.prewarm(id, ns, std::move(tokens)); });
+    js::guarded(env, [&] { post(s, id, ns, std::move(tokens)); });
     events_->expect(env, id, 1);
     return env.Undefined();
   }
-
+  Napi::Value Prewarm(const Napi::CallbackInfo& info) {
+    return PrefixCall(info, [](Scheduler& s, int64_t id, const std::string& ns, std::vector<int32_t> t) {
+      s.prewarm(id, ns, std::move(t));
+    });
+  }
   Napi::Value Unpin(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    Scheduler& s = sched(env);
-    const int64_t id = request_id(info);
-    const std::string ns = js::to_string(js::arg(info, 1), "namespace");
-    s.unpin(id, ns, js::to_tokens(js::arg(info, 2), "tokens", 0, INT32_MAX));
-    events_->expect(env, id, 1);
-    return env.Undefined();
+    return PrefixCall(info, [](Scheduler& s, int64_t id, const std::string& ns, std::vector<int32_t> t) {
+      s.unpin(id, ns, std::move(t));
+    });
   }
 
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
