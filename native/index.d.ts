@@ -22,19 +22,38 @@ export type Device = 'auto' | 'cpu' | 'cuda';
 /** Reports the backend the device would get (default 'auto'); throws if it asks for cuda where there is none. */
 export function backendInfo(device?: Device): BackendInfo;
 
-export interface MemoryBandwidth {
-  bytes: number;
+/** What this machine can do, measured with every thread of the engine's global pool. */
+export interface MachineLimits {
   threads: number;
-  /** memcpy bandwidth counting read + write, all threads of the pool. */
+  /** The SIMD level of the kernels: "avx512", "avx2" or "portable". */
+  simd: string;
+  /** fp32 FMA peak of the GEMM kernels' instruction set, all threads (register-only loop). */
+  fmaGflops: number;
+  /** Bytes of the buffer the bandwidth probes ran over. */
+  bytes: number;
+  /** memcpy bandwidth counting read + write, all threads. */
   copyGBps: number;
   copyOneWayGBps: number;
   /** Streaming read bandwidth, all threads. */
   readGBps: number;
-  checksum: number;
 }
 
-/** Host memory bandwidth with every thread of the engine's pool (for the kernel benchmark). */
-export function memoryBandwidth(bytes: number, iterations: number): MemoryBandwidth;
+/** The FMA peak and memory bandwidth (buffer of `bytes`, default 512 MiB; best of `iterations`, default 3). */
+export function machineLimits(bytes?: number, iterations?: number): MachineLimits;
+
+/** Times the linear layers' GEMM (model/gemm.h) on random weights: median of `reps` calls. */
+export function gemmBench(spec?: {
+  /** T: rows of X (a prefill piece or a decode batch); default 512. */
+  tokens?: number;
+  /** N: output features (default 2816). */
+  rows?: number;
+  /** K: input features (default 1024). */
+  cols?: number;
+  dtype?: 'fp32' | 'fp16' | 'bf16';
+  /** 'swiglu': a gate/up pair with the fused epilogue (twice the FLOPs). */
+  mode?: 'store' | 'swiglu';
+  reps?: number;
+}): { seconds: number; gflops: number; weightBytes: number; weightGBps: number; threads: number };
 
 /** Storage dtype of the KV cache (compute is always fp32). */
 export type KvDType = 'fp32' | 'fp16' | 'bf16';

@@ -59,8 +59,4 @@ void Rope::apply(float* x, int64_t n_tokens, int n_heads, const int32_t* positio
   }
 }
 
-void add_inplace(float* x, const float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) x[i] += y[i];
-}
-
 }  // namespace chunkserve

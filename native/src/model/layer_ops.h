@@ -1,5 +1,5 @@
-// Element-wise pieces of a Llama layer: RMSNorm, rotary position embedding, residual add.
-// (SwiGLU is fused into the gate/up matmul: linear.h.)
+// Element-wise pieces of a Llama layer: RMSNorm and the rotary position embedding (the residual
+// add and SwiGLU are fused into the GEMM's epilogues: gemm.h).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -24,8 +24,5 @@ class Rope {
   int head_dim_;
   std::vector<double> inv_freq_;  // [head_dim / 2]
 };
-
-// x[i] += y[i]
-void add_inplace(float* x, const float* y, int64_t n);
 
 }  // namespace chunkserve

@@ -53,6 +53,7 @@ Scheduler::Scheduler(const ModelConfig& cfg, std::unique_ptr<ModelWeights> weigh
     throw std::invalid_argument("kvCacheBytes (" + std::to_string(kv.pool_bytes) + ") is smaller than one chunk (" +
                                 std::to_string(kv.layout().chunk_bytes()) + " bytes)");
   cache_ = std::make_unique<KvCache>(kv, backend_->make_chunk_storage(kv.layout(), kv.pool_bytes));
+  backend_->load_weights(*weights_);  // the CPU backend packs them for its GEMM
   forward_ = std::make_unique<Forward>(cfg_, *weights_, *backend_);
   publish_stats();
   thread_ = std::thread([this] { loop(); });
