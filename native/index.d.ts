@@ -92,6 +92,8 @@ export interface CacheChunk {
   lastUseMs: number;
   /** Inserts that reused the chunk (shared, or copied from when partially matching). */
   hits: number;
+  /** Its prefix hash (16 hex digits) once full and computed, as in the runtime's 'kv' events; else null. */
+  hash: string | null;
 }
 
 export interface CacheCounters {
@@ -253,6 +255,8 @@ export interface LoadRuntimeOptions {
   decodeMethod?: DecodeMethod;
   /** Running sequences of one namespace at most (default 0: no cap). Admission is round robin over namespaces. */
   maxRunningPerNamespace?: number;
+  /** Emit 'kv' events: chunks that became shareable or were evicted (for prefix-aware routers). Default false. */
+  kvEvents?: boolean;
   /** Receives the scheduler's events in batches, on the JS thread. */
   onEvents: (events: RuntimeEvent[]) => void;
 }
@@ -306,7 +310,18 @@ export type RuntimeEvent =
     }
   | { type: 'unpinned'; requestId: number; tokens: number }
   | { type: 'snapshot'; requestId: number; snapshot: CacheSnapshot }
-  | { type: 'error'; requestId: number; message: string; code: RuntimeErrorCode };
+  | { type: 'error'; requestId: number; message: string; code: RuntimeErrorCode }
+  | { type: 'kv'; requestId: 0; events: CacheChange[] };
+
+/**
+ * A change of the shareable chunks (LoadRuntimeOptions.kvEvents), in order: 'stored' when a chunk
+ * became full and computed, 'removed' when it was evicted. hash chains the namespace and every
+ * token from the root (hash = H(parent's hash or H(namespace), tokens)): equal prefixes of one
+ * namespace hash equal on every replica, never across namespaces. Hashes are 16 hex digits.
+ */
+export type CacheChange =
+  | { type: 'stored'; hash: string; parentHash: string | null; namespace: string; tokens: Int32Array }
+  | { type: 'removed'; hash: string };
 
 /**
  * Why a request failed: ERR_PROMPT_TOO_LARGE (more than the whole pool; also thrown at once by

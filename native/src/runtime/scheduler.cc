@@ -186,6 +186,13 @@ void Scheduler::loop() {
     } catch (const std::exception& e) {
       fail_all(std::string("engine step failed: ") + e.what());  // a bug or an unexpected failure
     }
+    std::vector<CacheEvent> changes = cache_->drain_events();
+    if (!changes.empty()) {
+      RuntimeEvent e;
+      e.kind = EventKind::KvEvents;
+      e.cache_events = std::move(changes);
+      events_.push_back(std::move(e));
+    }
     publish_stats();
     std::vector<RuntimeEvent> out;
     out.swap(events_);
