@@ -232,6 +232,15 @@ void Scheduler::intake() {
     controls.swap(controls_);
   }
   for (auto& r : fresh) {
+    if (requests_.count(r->id) != 0) {  // the id of a request in flight: refuse the newcomer, keep the other
+      RuntimeEvent e;
+      e.kind = EventKind::Error;
+      e.request_id = r->id;
+      e.message = "request id " + std::to_string(r->id) + " is already in flight";
+      e.error_code = kErrEngine;
+      events_.push_back(std::move(e));
+      continue;
+    }
     waiting_.push_back(r->p.ns, r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
     int64_t id = r->id;
     requests_[id] = std::move(r);
