@@ -1,7 +1,9 @@
 import type { TenantInfo } from '@chunkserve/contracts';
 
-/** A plain GET form: the chosen tenant becomes ?tenant= and the server page re-renders. */
-export function TenantFilter({ tenants, selected }: { tenants: TenantInfo[]; selected?: string }) {
+import { TIME_RANGES } from '../lib/time-ranges';
+
+/** A plain GET form: the chosen tenant (and range) become ?tenant=&range= and the server page re-renders. */
+export function TenantFilter({ tenants, selected, range }: { tenants: TenantInfo[]; selected?: string; range?: string }) {
   return (
     <form method="get" className="filter">
       <label htmlFor="tenant">Tenant</label>
@@ -13,6 +15,18 @@ export function TenantFilter({ tenants, selected }: { tenants: TenantInfo[]; sel
           </option>
         ))}
       </select>
+      {range !== undefined && (
+        <>
+          <label htmlFor="range">Time range</label>
+          <select id="range" name="range" defaultValue={range}>
+            {TIME_RANGES.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </>
+      )}
       <button type="submit">Show</button>
     </form>
   );

@@ -166,6 +166,8 @@ export interface VersionTree {
   totalChunks: number;
   shownRuns: number;
   roots: ChunkRunNode[];
+  /** Roots left out (request tails without a prompt), summed up. */
+  hidden: ChunkRunNode['hidden'];
   versions: TreeVersionSummary[];
 }
 

@@ -24,20 +24,17 @@ export class VersionTreeService {
 
   async tree(tenantId?: string): Promise<VersionTree> {
     const [snapshot, versions] = await Promise.all([this.engine.snapshot(tenantId), this.repository.recentVersions(VERSIONS_PER_PROMPT, tenantId)]);
-    const chunks: TreeChunk[] = snapshot.chunks.map((c) => {
-      const counters = c as { hits?: number; lastUseMs?: number };
-      return {
-        id: c.id,
-        parent: c.parent,
-        tenantId: tenantOf(c.namespace),
-        tokens: c.tokens,
-        refs: c.refCount,
-        pinCount: c.pinCount,
-        lastUse: c.lastUse,
-        hits: counters.hits,
-        lastUseMs: counters.lastUseMs,
-      };
-    });
+    const chunks: TreeChunk[] = snapshot.chunks.map((c) => ({
+      id: c.id,
+      parent: c.parent,
+      tenantId: tenantOf(c.namespace),
+      tokens: c.tokens,
+      refs: c.refCount,
+      pinCount: c.pinCount,
+      lastUse: c.lastUse,
+      hits: c.hits,
+      lastUseMs: c.lastUseMs,
+    }));
     const located = versions.map(({ content, ...v }) => ({ ...v, tokens: this.tokens(content) }));
     return buildVersionTree(chunks, located, this.engine.chunkSize, LIMITS);
   }

@@ -79,6 +79,7 @@ export function buildVersionTree(chunks: TreeChunk[], versions: TreeVersion[], c
     totalChunks: chunks.length,
     shownRuns: limits.maxRuns - budget.runs,
     roots: roots.nodes,
+    hidden: roots.hidden,
     versions: [...summaries.values()],
   };
 }
