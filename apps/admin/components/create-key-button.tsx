@@ -1,5 +1,6 @@
 'use client';
 // Creates an API key and shows it once in a dialog with a copy button; the page never shows it again.
+import { useRouter } from 'next/navigation';
 import { useActionState, useEffect, useRef } from 'react';
 
 import { createKeyAction, type CreatedKeyState } from '../app/tenants/actions';
@@ -8,6 +9,7 @@ import { CopyButton } from './copy-button';
 export function CreateKeyButton({ tenantId }: { tenantId: string }) {
   const [state, action, pending] = useActionState<CreatedKeyState, FormData>(createKeyAction, { key: null, error: null });
   const dialog = useRef<HTMLDialogElement>(null);
+  const router = useRouter();
   useEffect(() => {
     if (state.key) dialog.current?.showModal();
   }, [state.key]);
@@ -31,8 +33,15 @@ export function CreateKeyButton({ tenantId }: { tenantId: string }) {
           <code data-testid="new-key">{state.key?.key}</code>
         </p>
         <div className="actions">
-          {state.key && <CopyButton text={state.key.key} label="Copy key" />}
-          <button type="button" onClick={() => dialog.current?.close()}>
+          {state.key && <CopyButton key={state.key.key} text={state.key.key} label="Copy key" />}
+          <button
+            type="button"
+            onClick={() => {
+              dialog.current?.close();
+              // The keys table shows the new key's prefix; the secret is gone with the dialog.
+              router.refresh();
+            }}
+          >
             Done
           </button>
         </div>

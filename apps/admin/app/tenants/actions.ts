@@ -1,5 +1,4 @@
 'use server';
-import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import type { CreatedApiKey } from '@chunkserve/contracts';
 
@@ -37,9 +36,7 @@ export interface CreatedKeyState {
 export async function createKeyAction(_previous: CreatedKeyState, form: FormData): Promise<CreatedKeyState> {
   const tenantId = text(form, 'tenantId');
   try {
-    const key = await createApiKey(tenantId);
-    revalidatePath(`/tenants/${tenantId}`);
-    return { key, error: null };
+    return { key: await createApiKey(tenantId), error: null };
   } catch (err) {
     if (err instanceof ApiError) return { key: null, error: err.message };
     throw err;
