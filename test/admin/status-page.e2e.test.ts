@@ -1,5 +1,5 @@
 // The admin UI in a real browser: its public status page (no login) reaches the API and shows the
-// platform status.
+// platform's health, and nothing else (no addresses, hardware or model).
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -36,9 +36,8 @@ describe('admin UI status page', () => {
   it('shows that the API, its database and its engine are up', async () => {
     const page = await browser.newPage();
     await page.goto(adminUrl);
-    await expect(page.getByTestId('api-status').innerText()).resolves.toMatch(/: ok$/);
-    const items = await page.locator('li').allInnerTexts();
-    expect(items).toContain('database: up');
-    expect(items).toContainEqual(expect.stringMatching(/^engine: up \(backend (cpu|cuda), SIMD \w+, model chunkserve-demo-random-llama\)$/));
+    await expect(page.getByTestId('api-status').innerText()).resolves.toBe('API: ok');
+    await expect(page.locator('li').allInnerTexts()).resolves.toEqual(['database: up', 'engine: up']);
+    expect(await page.locator('main').innerText()).not.toMatch(/127\.0\.0\.1|SIMD|backend|chunkserve-demo/);
   });
 });
