@@ -88,3 +88,28 @@ describe('buildVersionTree', () => {
     expect(other.roots[0].versions).toEqual([]);
   });
 });
+
+describe('buildVersionTree at scale', () => {
+  it('turns 100,000 chunks into a bounded view quickly', () => {
+    // A 64-chunk prompt, then 4,000 request tails of 24 chunks each below it, branching in pairs.
+    const prompt = version('big', 1, range(0, 64 * 4), true);
+    const chunks = range(0, 64).map((i) => chunk(i, i === 0 ? null : i - 1, 4, 1));
+    let id = 64;
+    for (let t = 0; t < 4000; t++) {
+      let parent = t % 2 === 0 ? 63 : id - 24;
+      for (let i = 0; i < 24; i++, id++) {
+        chunks.push(chunk(id, parent, i === 23 ? 2 : 4, 0, { lastUseMs: id }));
+        parent = id;
+      }
+    }
+    expect(chunks.length).toBeGreaterThan(96_000);
+    const started = performance.now();
+    const tree = buildVersionTree(chunks, [prompt], 4, { maxRuns: 400, maxTailsPerBranch: 8 });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(tree.shownRuns).toBeLessThanOrEqual(400);
+    expect(JSON.stringify(tree).length).toBeLessThan(500_000);
+    expect(tree.roots[0]).toMatchObject({ from: 0, to: 63, chunks: 64, pinnedChunks: 64 });
+    expect(tree.roots[0].hidden).toMatchObject({ runs: 2000 - 8 });
+    expect(tree.versions[0]).toMatchObject({ residentChunks: 64, pinnedChunks: 64 });
+  });
+});

@@ -54,6 +54,7 @@ interface Actual extends TreeChunk {
   subtreeChunks: number;
   subtreeTokens: number;
   recency: number;
+  parentNode: Actual | undefined;
 }
 
 export function buildVersionTree(chunks: TreeChunk[], versions: TreeVersion[], chunkSize: number, limits: TreeLimits): VersionTree {
@@ -87,24 +88,43 @@ export function buildVersionTree(chunks: TreeChunk[], versions: TreeVersion[], c
 function nest(chunks: TreeChunk[]): { roots: Actual[] } {
   const byId = new Map<number, Actual>();
   const roots: Actual[] = [];
+  const nodes: Actual[] = [];
   for (const c of chunks) {
     const parent = c.parent === null ? undefined : byId.get(c.parent);
-    const node: Actual = { ...c, depth: parent ? parent.depth + 1 : 0, children: [], versions: [], ambiguous: false, subtreeChunks: 1, subtreeTokens: c.tokens, recency: recencyOf(c) };
+    const node: Actual = {
+      id: c.id,
+      parent: c.parent,
+      tenantId: c.tenantId,
+      tokens: c.tokens,
+      refs: c.refs,
+      pinCount: c.pinCount,
+      hits: c.hits,
+      lastUseMs: c.lastUseMs,
+      lastUse: c.lastUse,
+      depth: parent ? parent.depth + 1 : 0,
+      children: [],
+      versions: [],
+      ambiguous: false,
+      subtreeChunks: 1,
+      subtreeTokens: c.tokens,
+      recency: c.lastUseMs ?? c.lastUse,
+      parentNode: parent,
+    };
     byId.set(c.id, node);
+    nodes.push(node);
     (parent ? parent.children : roots).push(node);
   }
   // Parents come before children: sum subtrees bottom-up.
-  for (const node of [...byId.values()].reverse()) {
-    const parent = node.parent === null ? undefined : byId.get(node.parent);
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const node = nodes[i];
+    const parent = node.parentNode;
     if (!parent) continue;
     parent.subtreeChunks += node.subtreeChunks;
     parent.subtreeTokens += node.subtreeTokens;
-    parent.recency = Math.max(parent.recency, node.recency);
+    if (node.recency > parent.recency) parent.recency = node.recency;
   }
   return { roots };
 }
-
-const recencyOf = (c: TreeChunk) => c.lastUseMs ?? c.lastUse;
 
 /** One trie of expected chunks over a tenant's versions: full chunks by content, then the partial tail. */
 function expectedTrie(versions: TreeVersion[], chunkSize: number): Map<string, Expected> {
