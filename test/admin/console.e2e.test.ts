@@ -1,23 +1,19 @@
 // The admin console in Debian's Chromium against the real API (its own process, embedded Postgres,
 // the demo model): every workflow of the console, from login to logout. With SCREENSHOTS_DIR set,
 // each page is saved there (docs/screenshots in the repository).
-import { mkdirSync, mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdirSync } from 'fs';
 import { join } from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { spawnAdmin, type AdminProcess } from '../support/admin-process';
-import { spawnApi, waitForStatus, type ApiProcess } from '../support/api-process';
+import { startAdminStack, type AdminStack } from '../support/admin-stack';
 import { longSystemPrompt } from '../support/api-app';
 import { launchBrowser } from '../support/browser';
-import { freePort } from '../support/free-port';
 
 const ADMIN_TOKEN = 'console-e2e-admin-token-0123';
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR;
 
 describe('admin console', () => {
-  let api: ApiProcess;
-  let admin: AdminProcess;
+  let stack: AdminStack;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -56,23 +52,9 @@ describe('admin console', () => {
   }
 
   beforeAll(async () => {
-    const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-    const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-console-'));
-    api = spawnApi({
-      PORT: String(port),
-      EMBEDDED_PG_PORT: String(pgPort),
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN,
-      STATS_INTERVAL_MS: '300',
-      CHUNK_SIZE: '16',
-      KV_CACHE_BYTES: String(512 * 1024 * 1024),
-    });
-    apiUrl = `http://127.0.0.1:${port}`;
-    await waitForStatus(`${apiUrl}/readyz`, 200, api);
+    stack = await startAdminStack({ ADMIN_TOKEN, STATS_INTERVAL_MS: '300', CHUNK_SIZE: '16', KV_CACHE_BYTES: String(512 * 1024 * 1024) });
+    ({ apiUrl, adminUrl } = stack);
     model = (await (await fetch(`${apiUrl}/readyz`)).json()).details.engine.model;
-    admin = spawnAdmin(adminPort, apiUrl);
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForStatus(`${adminUrl}/login`, 200, admin);
     browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
@@ -81,8 +63,7 @@ describe('admin console', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await admin?.stop();
-    await api?.stop();
+    await stack?.stop();
   });
 
   it('shows only health on the public status page', async () => {
@@ -292,16 +273,17 @@ describe('admin console', () => {
 
   it('throttles failed logins', async () => {
     await page.goto(`${adminUrl}/login`);
-    /** One login attempt, awaited until the server action answered. */
+    /** One login attempt, awaited until the server action answered (the click waits for the button to be enabled again). */
     const attempt = async (token: string) => {
       await page.getByLabel('Admin token').fill(token);
       const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(`${adminUrl}/login`));
       await page.getByRole('button', { name: 'Log in' }).click();
       await answered;
-      return page.getByTestId('login-error').innerText();
     };
-    for (let i = 0; i < 5; i++) await expect(attempt(`wrong-token-${i}`)).resolves.toBe('The API rejected this token.');
-    await expect(attempt(ADMIN_TOKEN)).resolves.toMatch(/^Too many failed logins: try again in \d+ s\.$/);
+    for (let i = 0; i < 5; i++) await attempt(`wrong-token-${i}`);
+    await page.getByTestId('login-error').filter({ hasText: 'The API rejected this token.' }).waitFor();
+    await attempt(ADMIN_TOKEN);
+    await page.getByTestId('login-error').filter({ hasText: /^Too many failed logins: try again in \d+ s\.$/ }).waitFor();
     expect(await context.cookies()).toEqual([]);
   });
 });

@@ -1,21 +1,15 @@
 // The admin dashboard in a real browser against the real API: login (wrong and right token), the
 // overview figures, a tenant's prompt in the Prompts and Chunk tree pages, logout, and redirects
 // to /login without a session. (test/admin/console.e2e.test.ts covers the console's workflows.)
-import { mkdtempSync } from 'fs';
-import { tmpdir } from 'os';
-import { join } from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { spawnAdmin, type AdminProcess } from '../support/admin-process';
-import { spawnApi, waitForStatus, type ApiProcess } from '../support/api-process';
+import { startAdminStack, type AdminStack } from '../support/admin-stack';
 import { launchBrowser } from '../support/browser';
-import { freePort } from '../support/free-port';
 
 const ADMIN_TOKEN = 'dashboard-e2e-admin-token-0123';
 
 describe('admin dashboard', () => {
-  let api: ApiProcess;
-  let admin: AdminProcess;
+  let stack: AdminStack;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -44,14 +38,8 @@ describe('admin dashboard', () => {
   }
 
   beforeAll(async () => {
-    const [port, pgPort, adminPort] = [await freePort(), await freePort(), await freePort()];
-    const dataDir = mkdtempSync(join(tmpdir(), 'chunkserve-dashboard-'));
-    api = spawnApi({ PORT: String(port), EMBEDDED_PG_PORT: String(pgPort), DATA_DIR: dataDir, ADMIN_TOKEN, STATS_INTERVAL_MS: '200' });
-    apiUrl = `http://127.0.0.1:${port}`;
-    await waitForStatus(`${apiUrl}/readyz`, 200, api);
-    admin = spawnAdmin(adminPort, apiUrl);
-    adminUrl = `http://127.0.0.1:${adminPort}`;
-    await waitForStatus(`${adminUrl}/login`, 200, admin);
+    stack = await startAdminStack({ ADMIN_TOKEN, STATS_INTERVAL_MS: '200' });
+    ({ apiUrl, adminUrl } = stack);
     browser = await launchBrowser();
     context = await browser.newContext();
     page = await context.newPage();
@@ -60,8 +48,7 @@ describe('admin dashboard', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await admin?.stop();
-    await api?.stop();
+    await stack?.stop();
   });
 
   it('redirects dashboard pages to /login without a session', async () => {

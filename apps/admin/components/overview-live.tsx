@@ -30,6 +30,10 @@ function mergeBuckets(series: SeriesPoint[], pushed: SeriesPoint[], minutes: num
   return [...byStart.values()].filter((p) => Date.parse(p.t) >= since).sort((a, b) => Date.parse(a.t) - Date.parse(b.t));
 }
 
+/** p50, p95 and p99 lines of `ttft` or `itl`. */
+const percentileLines = (prefix: 'ttft' | 'itl') =>
+  (['p50', 'p95', 'p99'] as const).map((p) => ({ key: `${prefix}${p.toUpperCase()}Ms`, name: p, color: PERCENTILE_COLORS[p] }));
+
 const ms = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
 const rate = (v: number) => (v >= 100 ? String(Math.round(v)) : String(Number(v.toPrecision(2))));
 
@@ -118,11 +122,7 @@ export function OverviewLive(props: OverviewLiveProps) {
           yLabel="TTFT (ms)"
           yFormat={ms}
           withDate={withDate}
-          lines={[
-            { key: 'ttftP50Ms', name: 'p50', color: PERCENTILE_COLORS.p50 },
-            { key: 'ttftP95Ms', name: 'p95', color: PERCENTILE_COLORS.p95 },
-            { key: 'ttftP99Ms', name: 'p99', color: PERCENTILE_COLORS.p99 },
-          ]}
+          lines={percentileLines('ttft')}
         />
         <TimeChart
           title={`Inter-token latency (each request's mean gap between tokens), p50/p95/p99 per ${buckets} bucket`}
@@ -131,11 +131,7 @@ export function OverviewLive(props: OverviewLiveProps) {
           yLabel="inter-token latency (ms)"
           yFormat={ms}
           withDate={withDate}
-          lines={[
-            { key: 'itlP50Ms', name: 'p50', color: PERCENTILE_COLORS.p50 },
-            { key: 'itlP95Ms', name: 'p95', color: PERCENTILE_COLORS.p95 },
-            { key: 'itlP99Ms', name: 'p99', color: PERCENTILE_COLORS.p99 },
-          ]}
+          lines={percentileLines('itl')}
         />
         <TimeChart
           title={`Prefix-cache hit rate (cached / prompt tokens) per ${buckets} bucket; the axis starts near the lowest value`}

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 
 import { formatCount, formatMs } from '../lib/format';
+import { TenantOptions } from './tenant-filter';
 
 interface Turn {
   role: 'user' | 'assistant';
@@ -100,11 +101,7 @@ export function Playground({ model, tenants, prompts }: { model: string; tenants
               setTurns([]);
             }}
           >
-            {tenants.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
+            <TenantOptions tenants={tenants} />
           </select>
         </label>
         <label>

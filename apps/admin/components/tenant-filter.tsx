@@ -9,11 +9,7 @@ export function TenantFilter({ tenants, selected, range }: { tenants: TenantInfo
       <label htmlFor="tenant">Tenant</label>
       <select id="tenant" name="tenant" defaultValue={selected ?? ''}>
         <option value="">All tenants</option>
-        {tenants.map((t) => (
-          <option key={t.id} value={t.id}>
-            {t.name}
-          </option>
-        ))}
+        <TenantOptions tenants={tenants} />
       </select>
       {range !== undefined && (
         <>
@@ -30,6 +26,15 @@ export function TenantFilter({ tenants, selected, range }: { tenants: TenantInfo
       <button type="submit">Show</button>
     </form>
   );
+}
+
+/** One <option> per tenant, for any tenant picker. */
+export function TenantOptions({ tenants }: { tenants: { id: string; name: string }[] }) {
+  return tenants.map((t) => (
+    <option key={t.id} value={t.id}>
+      {t.name}
+    </option>
+  ));
 }
 
 /** The ?tenant= value when it names a known tenant (the API rejects anything but a UUID). */

@@ -1,16 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PickType } from '@nestjs/swagger';
+
+import { AdminSeriesQueryDto } from './stats.dto';
 
 /** The query of /admin/stats/live: which usage buckets to push (one tenant's or all). */
-export class LiveSubscriptionDto {
-  @IsOptional()
-  @IsUUID()
-  tenant?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(10)
-  @Max(86400)
-  bucket = 60;
-}
+export class LiveSubscriptionDto extends PickType(AdminSeriesQueryDto, ['tenant', 'bucket'] as const) {}

@@ -12,6 +12,21 @@ import { deletePromptAction, restorePromptAction, updatePromptAction } from '../
 
 export const metadata = { title: 'Prompt · ChunkServe admin' };
 
+function VersionSelect({ label, name, versions, selected }: { label: string; name: string; versions: { version: number }[]; selected: number }) {
+  return (
+    <label>
+      {label}{' '}
+      <select name={name} defaultValue={selected}>
+        {versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export default async function PromptPage({
   params,
   searchParams,
@@ -108,26 +123,8 @@ export default async function PromptPage({
 
       <h2>Compare versions</h2>
       <form method="get" className="filter">
-        <label>
-          From{' '}
-          <select name="a" defaultValue={diffFrom.version}>
-            {prompt.versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To{' '}
-          <select name="b" defaultValue={diffTo.version}>
-            {prompt.versions.map((v) => (
-              <option key={v.version} value={v.version}>
-                v{v.version}
-              </option>
-            ))}
-          </select>
-        </label>
+        <VersionSelect label="From" name="a" versions={prompt.versions} selected={diffFrom.version} />
+        <VersionSelect label="To" name="b" versions={prompt.versions} selected={diffTo.version} />
         <button type="submit">Compare</button>
       </form>
       <VersionDiff from={diffFrom} to={diffTo} />

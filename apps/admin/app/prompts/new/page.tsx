@@ -1,5 +1,6 @@
 import { ErrorBanner } from '../../../components/error-banner';
 import { PromptEditor } from '../../../components/prompt-editor';
+import { TenantOptions } from '../../../components/tenant-filter';
 import { fetchTenants } from '../../../lib/api';
 import { createPromptAction } from '../actions';
 
@@ -16,11 +17,7 @@ export default async function NewPromptPage({ searchParams }: { searchParams: Pr
         <label>
           Tenant{' '}
           <select name="tenantId" defaultValue={query.tenant ?? tenants[0].id}>
-            {tenants.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
+            <TenantOptions tenants={tenants} />
           </select>
         </label>
         <label>
