@@ -5,9 +5,8 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { startAdminStack, type AdminStack } from '../support/admin-stack';
+import { figureCards, openPage, startAdminStack, type AdminStack } from '../support/admin-stack';
 import { longSystemPrompt } from '../support/api-app';
-import { launchBrowser } from '../support/browser';
 
 const ADMIN_TOKEN = 'console-e2e-admin-token-0123';
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR;
@@ -22,7 +21,7 @@ describe('admin console', () => {
   let model: string;
   const tenant = { id: '', key: '' };
   let support = { id: '', tokens: 0 };
-  const browserRequests: string[] = [];
+  let browserRequests: string[];
 
   async function apiCall(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
     const res = await fetch(`${apiUrl}${path}`, {
@@ -45,20 +44,12 @@ describe('admin console', () => {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
 
-  async function figures(): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const card of await page.getByTestId('figures').locator('div').all()) out[await card.locator('dt').innerText()] = await card.locator('dd').innerText();
-    return out;
-  }
-
   beforeAll(async () => {
     stack = await startAdminStack({ ADMIN_TOKEN, STATS_INTERVAL_MS: '300', CHUNK_SIZE: '16', KV_CACHE_BYTES: String(512 * 1024 * 1024) });
     ({ apiUrl, adminUrl } = stack);
     model = (await (await fetch(`${apiUrl}/readyz`)).json()).details.engine.model;
-    browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
-    page = await context.newPage();
-    page.on('request', (req) => browserRequests.push(req.url()));
+    ({ browser, page, requests: browserRequests } = await openPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] }));
+    context = page.context();
   });
 
   afterAll(async () => {
@@ -184,7 +175,7 @@ describe('admin console', () => {
     await page.goto(`${adminUrl}/?tenant=${tenant.id}&range=15m`);
     await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
     await page.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
-    expect(await figures()).toMatchObject({ Requests: '0', Prompts: '1', 'API keys': '1' });
+    expect(await figureCards(page)).toMatchObject({ Requests: '0', Prompts: '1', 'API keys': '1' });
     const dots = (chart: string) => page.locator(`[data-testid="${chart}"] .recharts-line-dots circle`).count();
     await expect(dots('chart-ttft')).resolves.toBe(0);
 
@@ -198,7 +189,7 @@ describe('admin console', () => {
     await expect(dots('chart-ttft')).resolves.toBeGreaterThan(0);
     await expect(dots('chart-itl')).resolves.toBeGreaterThan(0);
     await expect(dots('chart-hitRate')).resolves.toBeGreaterThan(0);
-    const hitRate = (await figures())['Hit rate'];
+    const hitRate = (await figureCards(page))['Hit rate'];
     expect(Number(hitRate.replace('%', ''))).toBeGreaterThan(50);
     // Both axes of every chart say what they measure.
     for (const chart of ['chart-ttft', 'chart-itl', 'chart-hitRate', 'chart-tokensPerSecond']) {

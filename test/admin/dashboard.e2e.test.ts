@@ -3,8 +3,7 @@
 // to /login without a session. (test/admin/console.e2e.test.ts covers the console's workflows.)
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { startAdminStack, type AdminStack } from '../support/admin-stack';
-import { launchBrowser } from '../support/browser';
+import { figureCards, openPage, startAdminStack, type AdminStack } from '../support/admin-stack';
 
 const ADMIN_TOKEN = 'dashboard-e2e-admin-token-0123';
 
@@ -15,7 +14,7 @@ describe('admin dashboard', () => {
   let page: Page;
   let apiUrl: string;
   let adminUrl: string;
-  const browserRequests: string[] = [];
+  let browserRequests: string[];
 
   /** JSON over fetch to the spawned API. */
   async function apiCall(token: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -29,21 +28,11 @@ describe('admin dashboard', () => {
     return text ? JSON.parse(text) : undefined;
   }
 
-  /** The overview's figure cards as { label: value }. */
-  async function overviewFigures(): Promise<Record<string, string>> {
-    const cards = page.getByTestId('figures').locator('div');
-    const figures: Record<string, string> = {};
-    for (const card of await cards.all()) figures[await card.locator('dt').innerText()] = await card.locator('dd').innerText();
-    return figures;
-  }
-
   beforeAll(async () => {
     stack = await startAdminStack({ ADMIN_TOKEN, STATS_INTERVAL_MS: '200' });
     ({ apiUrl, adminUrl } = stack);
-    browser = await launchBrowser();
-    context = await browser.newContext();
-    page = await context.newPage();
-    page.on('request', (req) => browserRequests.push(req.url()));
+    ({ browser, page, requests: browserRequests } = await openPage());
+    context = page.context();
   });
 
   afterAll(async () => {
@@ -89,7 +78,7 @@ describe('admin dashboard', () => {
     expect(cookie).toMatchObject({ name: 'chunkserve_admin', value: expect.stringMatching(/^cs_sess_/), httpOnly: true, sameSite: 'Strict' });
     expect(await page.evaluate(() => document.cookie)).not.toContain(ADMIN_TOKEN);
 
-    const figures = await overviewFigures();
+    const figures = await figureCards(page);
     expect(figures).toMatchObject({ Tenants: '0', Prompts: '0', Requests: '0', 'Hit rate': '–', Running: '0', Waiting: '0' });
     expect(figures['KV free']).toMatch(/^[\d.]+ (KiB|MiB|GiB)$/);
     await expect(page.getByTestId('model').innerText()).resolves.toBe('chunkserve-demo-random-llama');
@@ -116,7 +105,7 @@ describe('admin dashboard', () => {
     await apiCall(key, 'POST', '/v1/chat/completions', { model, prompt_id: prompt.id, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 2 });
 
     await page.goto(`${adminUrl}/`);
-    expect(await overviewFigures()).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '2', Requests: '1' });
+    expect(await figureCards(page)).toMatchObject({ Tenants: '2', 'API keys': '1', Prompts: '2', Requests: '1' });
     // The hit-rate series marks buckets with requests: initech's one request, none for hooli.
     const hitRateDots = () => page.locator('[data-testid="chart-hitRate"] .recharts-line-dots circle').count();
     await expect(hitRateDots()).resolves.toBe(1);

@@ -2,9 +2,11 @@
 import { mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 
 import { spawnAdmin, type AdminProcess } from './admin-process';
 import { spawnApi, waitForStatus, type ApiProcess } from './api-process';
+import { launchBrowser } from './browser';
 import { freePort } from './free-port';
 
 export interface AdminStack {
@@ -35,4 +37,20 @@ export async function startAdminStack(env: Record<string, string> = {}): Promise
       await api.stop();
     },
   };
+}
+
+/** Chromium with one page, recording every URL the page requests. */
+export async function openPage(options: BrowserContextOptions = {}): Promise<{ browser: Browser; page: Page; requests: string[] }> {
+  const browser = await launchBrowser();
+  const page = await (await browser.newContext(options)).newPage();
+  const requests: string[] = [];
+  page.on('request', (req) => requests.push(req.url()));
+  return { browser, page, requests };
+}
+
+/** The overview's figure cards as { label: value }. */
+export async function figureCards(page: Page): Promise<Record<string, string>> {
+  const figures: Record<string, string> = {};
+  for (const card of await page.getByTestId('figures').locator('div').all()) figures[await card.locator('dt').innerText()] = await card.locator('dd').innerText();
+  return figures;
 }
