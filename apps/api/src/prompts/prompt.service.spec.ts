@@ -3,6 +3,7 @@ import type { Prompt, PromptVersion } from '@chunkserve/persistence';
 
 import { automock, configOf } from '../../test/automock';
 import { EngineService } from '../engine/engine.service';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 import { PromptRepository, type PromptWithCurrent } from './prompt.repository';
 import { PromptService } from './prompt.service';
 
@@ -25,7 +26,7 @@ const withCurrent = (p: Prompt, v: PromptVersion): PromptWithCurrent => Object.a
 describe('PromptService', () => {
   const repository = automock(PromptRepository);
   const engine = automock(EngineService);
-  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 100 }));
+  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 100 }), automock(TenantLimitsService));
 
   beforeEach(() => {
     // The transaction hands its callback the same (mocked) repository.

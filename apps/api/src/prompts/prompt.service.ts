@@ -11,6 +11,7 @@ import type { PromptDetail, PromptInfo } from '@chunkserve/contracts';
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 import { promptDetail, promptInfo } from './prompt-view';
 import { PromptRepository } from './prompt.repository';
 
@@ -28,6 +29,7 @@ export class PromptService {
     private readonly prompts: PromptRepository,
     private readonly engine: EngineService,
     private readonly config: ConfigService<Environment, true>,
+    private readonly tenantLimits: TenantLimitsService,
   ) {}
 
   async create(tenantId: string, name: string, content: string): Promise<PromptInfo> {
@@ -149,6 +151,8 @@ export class PromptService {
   }
 
   private async checkQuota(tx: PromptRepository, tenantId: string, adding: number, releasing: number): Promise<void> {
+    // A tenant's own pinned-chunk quota replaces the platform's token quota.
+    if (await this.tenantLimits.checkPinnedChunks(tenantId, adding, releasing)) return;
     const quota = this.config.get('PINNED_TOKENS_QUOTA', { infer: true });
     const used = await tx.pinnedTokens(tenantId);
     const after = used - releasing + adding;
