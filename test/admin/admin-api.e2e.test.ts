@@ -196,7 +196,7 @@ describe('admin API', () => {
     const tree = (await call(api.url, ADMIN_TOKEN, 'GET', `/admin/stats/tree/versions?tenant=${t.id}`)).body;
     const [root] = tree.roots;
     expect(root.versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
-    expect(root).toMatchObject({ from: 0, pinnedChunks: root.chunks, ambiguous: false });
+    expect(root).toMatchObject({ from: 0, pinnedChunks: root.chunks });
     // The two versions share every full chunk before the one where the text (and the template's end) differs.
     expect(root.chunks).toBeGreaterThanOrEqual(Math.floor(p.tokens / 16) - 1);
     type Run = { versions: { version: number }[]; children: Run[] };

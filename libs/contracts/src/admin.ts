@@ -142,8 +142,6 @@ export interface ChunkRunNode {
   lastUseMs: number | null;
   /** The prompt versions whose prefix runs through here (empty: request tails). */
   versions: TreeVersionRef[];
-  /** Several chunks had the same shape: the version label is a best match. */
-  ambiguous: boolean;
   children: ChunkRunNode[];
   /** Children left out to keep the view bounded, summed up. */
   hidden: { runs: number; chunks: number; tokens: number } | null;

@@ -26,7 +26,6 @@ function RunLine({ run, tenantName }: { run: ChunkRunNode; tenantName: Map<strin
       {pinned && <span className="pinned">, {pinned}</span>}
       {evictable && <span className="evictable">, {evictable}</span>}
       {run.refs > 0 && `, ${run.refs} running`}, <span className={run.versions.length ? 'version' : 'tails'}>{label(run)}</span>
-      {run.ambiguous && <span title="Another chunk has the same shape: this label is the best match"> (≈)</span>}
       {run.hits !== null && ` · ${formatCount(run.hits)} hits`}
       {run.lastUseMs !== null && ` · last use ${clock(run.lastUseMs)} UTC`}
       {run.from === 0 && run.tenantId && ` · tenant ${tenantName.get(run.tenantId) ?? run.tenantId}`}

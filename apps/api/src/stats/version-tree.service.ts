@@ -1,6 +1,6 @@
-// The chunk tree by prompt version (GET /admin/stats/tree/versions): the engine's snapshot, the
-// recent versions of the prompts (tokenized as they are pinned, cached by content), matched up by
-// buildVersionTree.
+// The chunk tree by prompt version (GET /admin/stats/tree/versions): the engine's snapshot and the
+// chunk hashes of the prompts' recent versions (tokenized as they are pinned, cached by tenant and
+// content), matched up by buildVersionTree.
 import { Injectable } from '@nestjs/common';
 import type { VersionTree } from '@chunkserve/contracts';
 
@@ -11,11 +11,11 @@ import { buildVersionTree, type TreeChunk } from './version-tree';
 /** Versions per prompt located in the tree (older ones are rarely still cached). */
 const VERSIONS_PER_PROMPT = 5;
 const LIMITS = { maxRuns: 400, maxTailsPerBranch: 8 };
-const TOKEN_CACHE_ENTRIES = 500;
+const HASH_CACHE_ENTRIES = 500;
 
 @Injectable()
 export class VersionTreeService {
-  private readonly tokenCache = new Map<string, number[]>();
+  private readonly hashCache = new Map<string, string[]>();
 
   constructor(
     private readonly repository: StatsRepository,
@@ -31,21 +31,23 @@ export class VersionTreeService {
       tokens: c.tokens,
       refs: c.refCount,
       pinCount: c.pinCount,
+      hash: c.hash,
       lastUse: c.lastUse,
       hits: c.hits,
       lastUseMs: c.lastUseMs,
     }));
-    const located = versions.map(({ content, ...v }) => ({ ...v, tokens: this.tokens(content) }));
+    const located = versions.map(({ content, ...v }) => ({ ...v, chunkHashes: this.chunkHashes(v.tenantId, content) }));
     return buildVersionTree(chunks, located, this.engine.chunkSize, LIMITS);
   }
 
-  private tokens(content: string): number[] {
-    let tokens = this.tokenCache.get(content);
-    if (!tokens) {
-      tokens = this.engine.encodeSystemPrefix(content);
-      if (this.tokenCache.size >= TOKEN_CACHE_ENTRIES) this.tokenCache.delete(this.tokenCache.keys().next().value!);
-      this.tokenCache.set(content, tokens);
+  private chunkHashes(tenantId: string, content: string): string[] {
+    const key = `${tenantId}\n${content}`;
+    let hashes = this.hashCache.get(key);
+    if (!hashes) {
+      hashes = this.engine.prefixChunkHashes(tenantId, this.engine.encodeSystemPrefix(content));
+      if (this.hashCache.size >= HASH_CACHE_ENTRIES) this.hashCache.delete(this.hashCache.keys().next().value!);
+      this.hashCache.set(key, hashes);
     }
-    return tokens;
+    return hashes;
   }
 }
