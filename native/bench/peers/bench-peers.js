@@ -4,9 +4,10 @@
 // llama.cpp from the same arrays. First checks that both engines give the same next-token
 // distributions (fp32 KV here; flash attention off and F32 KV there), then runs the shared-prefix
 // workload with 2 threads each: llama.cpp cold and with the prefix state saved beforehand,
-// ChunkServe cold and with the prefix pre-warmed. See docs/benchmarks.md ("Peers").
+// ChunkServe cold and with the prefix pre-warmed; --runs N repeats the four runs N times in turn
+// and the table shows medians. See docs/benchmarks.md ("Peers").
 //
-//   npm run bench:peers [-- --quick] [-- --out results.jsonl]
+//   npm run bench:peers [-- --quick] [-- --runs 3] [-- --out results.jsonl]
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -35,12 +36,14 @@ async function checkLogits(nlc, modelDir, gguf, w, report) {
 
 async function main() {
   const args = process.argv.slice(2);
+  const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const quick = args.includes('--quick');
-  const outIdx = args.indexOf('--out');
-  const report = new Report(outIdx >= 0 ? args[outIdx + 1] : null);
+  const rounds = Number(option('--runs') ?? 1);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--runs takes a positive integer');
+  const report = new Report(option('--out'));
   const w = workloadFor(quick);
   const machine = machineFacts(native);
-  report.line({ type: 'setup', quick, model: MODEL_SPEC, workload: w, threads: THREADS, peer: `node-llama-cpp@${PEER_VERSION}`, machine, started: new Date().toISOString() });
+  report.line({ type: 'setup', quick, rounds, model: MODEL_SPEC, workload: w, threads: THREADS, peer: `node-llama-cpp@${PEER_VERSION}`, machine, started: new Date().toISOString() });
 
   const nlc = await loadPeer(PEERS_DIR);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'chunkserve-peers-'));
@@ -51,9 +54,12 @@ async function main() {
     await checkLogits(nlc, modelDir, gguf, w, report);
 
     const p = prompts(w);
-    const context = { workload: `${w.requests} x (${w.prefix} shared + ${w.own} own) tokens, ${w.newTokens} greedy tokens each`, threads: THREADS, machine };
-    for (const prewarmed of [false, true]) report.run(await llamaCppWorkload(nlc, gguf, MODEL_SPEC, w, p, prewarmed), context);
-    for (const prewarm of [false, true]) report.run(await chunkserveWorkload(modelDir, MODEL_SPEC, w, p, prewarm), context);
+    const workload = `${w.requests} x (${w.prefix} shared + ${w.own} own) tokens, ${w.newTokens} greedy tokens each`;
+    for (let round = 1; round <= rounds; round++) {
+      const context = { round, workload, threads: THREADS, machine };
+      for (const prewarmed of [false, true]) report.run(await llamaCppWorkload(nlc, gguf, MODEL_SPEC, w, p, prewarmed), context);
+      for (const prewarm of [false, true]) report.run(await chunkserveWorkload(modelDir, MODEL_SPEC, w, p, prewarm), context);
+    }
     console.log(`\n${report.table()}`);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -81,7 +81,7 @@ async function llamaCppWorkload(nlc, ggufPath, spec, w, p, prewarmed) {
       const clock = new TokenClock(w.requests);
       if (!prewarmed) await saveState(sequences[0], p.prefix, stateFile);
       for (const s of sequences.slice(1)) await s.loadStateFromFile(stateFile, { acceptRisk: true });
-      await Promise.all(sequences.map((s, i) => generate(s, p.requests[i].slice(w.prefix), w.newTokens, (t) => clock.token(i, t))));
+      await generateInLockStep(sequences, p.requests.map((r) => r.slice(w.prefix)), w.newTokens, clock);
       const kvBytes = context.getAllocatedContextSize() * kvBytesPerToken(spec, 2);
       const cells = `${context.getAllocatedContextSize()} cells, F16 KV, flash attention ${context.flashAttention}`;
       return {
@@ -108,12 +108,24 @@ async function saveState(sequence, prefix, file) {
   await sequence.saveStateToFile(file);
 }
 
-/** Greedy tokens after the sequence's own prompt tokens; end-of-generation tokens do not stop it. */
-async function generate(sequence, own, n, onToken) {
-  let count = 0;
-  for await (const token of sequence.evaluate(own, { temperature: 0, yieldEogToken: true })) {
-    onToken(token);
-    if (++count === n) break;
+/**
+ * Greedy decoding of every sequence after its own prompt tokens, in lock step: each step queues
+ * all sequences' inputs at once, so node-llama-cpp decodes them in one batch (its per-sequence
+ * evaluate() generators resume at different times and split the batch).
+ */
+async function generateInLockStep(sequences, owns, n, clock) {
+  const next = { generateNext: { token: true, options: { temperature: 0 } } };
+  let inputs = owns.map((own) => [...own.slice(0, -1), [own[own.length - 1], next]]);
+  for (let step = 0; step < n; step++) {
+    const picked = await Promise.all(
+      sequences.map(async (s, i) => {
+        const out = await s.controlledEvaluate(inputs[i]);
+        const token = out[inputs[i].length - 1].next.token;
+        clock.token(i, token);
+        return token;
+      }),
+    );
+    inputs = picked.map((token) => [[token, next]]);
   }
 }
 

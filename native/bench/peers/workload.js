@@ -60,8 +60,9 @@ class TokenClock {
     this.arrivals = Array.from({ length: sequences }, () => []);
     this.tokens = Array.from({ length: sequences }, () => []);
   }
-  token(seq, tokenId) {
-    this.arrivals[seq].push(performance.now() - this.t0);
+  /** A token of sequence seq arrived (now, or `atMs` after t0). */
+  token(seq, tokenId, atMs = performance.now() - this.t0) {
+    this.arrivals[seq].push(atMs);
     this.tokens[seq].push(tokenId);
   }
   measures() {
