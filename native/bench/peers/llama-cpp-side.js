@@ -10,6 +10,13 @@ const path = require('path');
 const { THREADS, TokenClock, kvBytesPerToken, mib, round, tokens } = require('./workload');
 
 const THREAD_OPTION = { ideal: THREADS, min: THREADS };
+const GGML_F32 = 0, GGML_F16 = 1; // GgmlType
+
+/** Stops the run when the context's KV cache is not stored as asked. */
+function expectKvType(context, type, name) {
+  if (context.kvCacheKeyType !== type || context.kvCacheValueType !== type)
+    throw new Error(`llama.cpp context has K/V types ${context.kvCacheKeyType}/${context.kvCacheValueType}, not ${name}`);
+}
 
 async function loadModel(nlc, ggufPath) {
   const llama = await nlc.getLlama({ gpu: false, build: 'never', maxThreads: THREADS, logLevel: nlc.LlamaLogLevel.error });
@@ -36,6 +43,7 @@ async function llamaCppLogits(nlc, ggufPath, spec, promptList, continuations) {
       experimentalKvCacheValueType: 'F32',
     });
     try {
+      expectKvType(context, GGML_F32, 'F32');
       const sequence = context.getSequence();
       const out = [];
       for (const [i, prompt] of promptList.entries()) {
@@ -76,6 +84,7 @@ async function llamaCppWorkload(nlc, ggufPath, spec, w, p, prewarmed) {
   try {
     const context = await loaded.model.createContext({ contextSize: w.prefix + w.own + w.newTokens + 8, sequences: w.requests, threads: THREAD_OPTION });
     try {
+      expectKvType(context, GGML_F16, 'F16');
       const sequences = Array.from({ length: w.requests }, () => context.getSequence());
       if (prewarmed) await saveState(sequences[0], p.prefix, stateFile);
       const clock = new TokenClock(w.requests);
