@@ -41,6 +41,42 @@ describe('byte-level tokenizer and chat template', () => {
     const free = new StreamDecoder(tok, ['STO!']);
     expect(ids.map((id) => free.push(id)).join('') + free.flush()).toBe('a€b STOP c');
   });
+
+  it('streams exactly the text of the whole decode, with special tokens anywhere', () => {
+    let seed = 5;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const pieces = ['a', ' b', 'é', '€', '世界', '🎉', '\n', 'STO', ' x'];
+    for (let run = 0; run < 50; run++) {
+      const ids: number[] = [];
+      for (let i = rnd(40); i > 0; i--) ids.push(...(rnd(5) === 0 ? [256 + rnd(5)] : tok.encode(pieces[rnd(pieces.length)])));
+      const d = new StreamDecoder(tok, []);
+      const parts = ids.map((id) => d.push(id));
+      expect(parts.join('') + d.flush()).toBe(tok.decode(ids));
+      expect(parts.every((p) => !p.includes('\uFFFD'))).toBe(true);
+    }
+  });
+
+  it('decodes a bounded window per token: linear in the output, also for tokens that add no text or never complete a character', () => {
+    let decoded = 0;
+    const counting = Object.create(tok) as TextTokenizer;
+    counting.decode = (ids: number[], skip?: boolean) => ((decoded += ids.length), tok.decode(ids, skip));
+    const n = 4000;
+    for (const ids of [Array(n).fill(257), Array(n).fill(0x80), Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 257 : 0x41))]) {
+      decoded = 0;
+      const d = new StreamDecoder(counting, []);
+      const text = ids.map((id) => d.push(id)).join('') + d.flush();
+      expect(decoded).toBeLessThan(60 * n);
+      expect(text).toBe(tok.decode(ids));
+    }
+  });
+
+  it('gives stray bytes up as U+FFFD and then streams the text after them intact', () => {
+    const ids = [...Array(20).fill(0x80), ...tok.encode('€ok')];
+    const d = new StreamDecoder(tok, []);
+    const parts = ids.map((id) => d.push(id));
+    expect(parts.join('') + d.flush()).toBe(tok.decode(ids));
+    expect(parts.join('').endsWith('€ok')).toBe(true);
+  });
 });
 
 describe('demo model', () => {

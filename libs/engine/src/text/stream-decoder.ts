@@ -3,6 +3,14 @@
 // the start of a stop string is held back until it is known not to be).
 import { TextTokenizer } from './text-tokenizer';
 
+// Why two bounds: the decode window is what makes each push cost O(window), so it must stay
+// short even when tokens add no text (special tokens, skipped) or never complete a character
+// (a random model emitting stray UTF-8 continuation bytes); otherwise a stream is quadratic.
+/** Tokens of left context kept for the next decode (leading-space rules of SentencePiece). */
+const CONTEXT_TOKENS = 8;
+/** Tokens held back waiting for a character to complete; a UTF-8 character is at most 4 bytes. */
+const MAX_HELD_TOKENS = 16;
+
 export class StreamDecoder {
   private readonly tokens: number[] = [];
   private prefixOffset = 0; // tokens before this are already emitted and no longer decoded
@@ -21,10 +29,22 @@ export class StreamDecoder {
     this.tokens.push(token);
     const prefixText = this.tokenizer.decode(this.tokens.slice(this.prefixOffset, this.readOffset));
     const fullText = this.tokenizer.decode(this.tokens.slice(this.prefixOffset));
-    if (fullText.length <= prefixText.length || fullText.endsWith('\uFFFD')) return '';
+    const held = this.tokens.length - this.readOffset;
+    if (fullText.endsWith('\uFFFD') && held < MAX_HELD_TOKENS) return ''; // a character may still complete
+    if (fullText.length <= prefixText.length) {
+      // The new tokens add no text: consume them, keeping a bounded left context.
+      this.readOffset = this.tokens.length;
+      this.prefixOffset = Math.max(this.prefixOffset, this.readOffset - CONTEXT_TOKENS);
+      return '';
+    }
     const delta = fullText.slice(prefixText.length);
-    this.prefixOffset = this.readOffset;
-    this.readOffset = this.tokens.length;
+    if (fullText.endsWith('\uFFFD')) {
+      // Bytes that never made a character: emitted as U+FFFD, and no context kept past them.
+      this.prefixOffset = this.readOffset = this.tokens.length;
+    } else {
+      this.prefixOffset = this.readOffset;
+      this.readOffset = this.tokens.length;
+    }
     return this.withStops(delta);
   }
 
