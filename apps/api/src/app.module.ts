@@ -12,6 +12,7 @@ import { CompletionModule } from './completions/completion.module';
 import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
+import { KvEventsModule } from './kv-events/kv-events.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PromptModule } from './prompts/prompt.module';
 import { StatsModule } from './stats/stats.module';
@@ -61,6 +62,7 @@ export class AppModule {
         CompletionModule,
         StreamModule,
         StatsModule,
+        KvEventsModule,
       ],
       providers: [{ provide: ADMIN_TOKEN, useValue: options.adminToken }],
       exports: [ADMIN_TOKEN],
