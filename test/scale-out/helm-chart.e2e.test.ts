@@ -117,11 +117,15 @@ describe('helm chart deploy/helm/chunkserve', () => {
     expect(only(objects, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics', authorization: { type: 'Bearer', credentials: { name: 'chunkserve-credentials', key: 'METRICS_TOKEN' } } });
   });
 
-  it('refuses values that cannot run: no admin token, a short one, no shared Postgres, a ServiceMonitor without a token', () => {
+  it('refuses values that cannot run: no admin token, a short one, no shared Postgres, a ServiceMonitor without a token, unknown keys', () => {
     expect(renderError({ postgres: required.postgres })).toContain('secrets.adminToken is required');
     expect(renderError({ ...required, secrets: { adminToken: 'short' } })).toContain('at least 16 characters');
     expect(renderError({ secrets: required.secrets })).toContain('set postgres.url or postgres.host');
     expect(renderError({ ...required, serviceMonitor: { enabled: true } })).toContain('serviceMonitor.enabled needs secrets.metricsToken');
+    // values.schema.json: a misspelt key or a value of the wrong kind stops helm too
+    expect(renderError({ ...required, replicas: 3 })).toMatch(/additional properties 'replicas' not allowed/);
+    expect(renderError({ ...required, engine: { device: 'tpu' } })).toMatch(/engine\/device/);
+    expect(renderError({ ...required, kvEvents: { port: 'zmq' } })).toMatch(/kvEvents\/port/);
   });
 
   it('has a schema check that finds faults', () => {
