@@ -14,6 +14,7 @@ import { CompletionModule } from './completions/completion.module';
 import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
+import { KvEventsModule } from './kv-events/kv-events.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PromptModule } from './prompts/prompt.module';
 import { StatsModule } from './stats/stats.module';
@@ -65,6 +66,7 @@ export class AppModule {
         StreamModule,
         StatsModule,
         AdminModule,
+        KvEventsModule,
       ],
       providers: [{ provide: ADMIN_TOKEN, useValue: options.adminToken }],
       exports: [ADMIN_TOKEN],

@@ -1,11 +1,12 @@
 // Owns the LlmEngine for the API's lifetime: loads it at module init, closes it at shutdown. Every
 // engine call of the API goes through here; the tenant namespace is derived here from the tenant id.
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EngineStatus } from '@chunkserve/contracts';
 import { LlmEngine } from '@chunkserve/engine';
 
 import type { Environment } from '../config/environment';
+import { KvEventsRelay } from '../kv-events/kv-events.relay';
 import { EngineCapacityError, isCapacityError } from './engine-errors';
 
 import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
@@ -28,7 +29,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   private engine?: LlmEngine;
   private promptsWarm = false;
 
-  constructor(private readonly config: ConfigService<Environment, true>) {}
+  constructor(private readonly config: ConfigService<Environment, true>, @Optional() private readonly kvEvents?: KvEventsRelay) {}
 
   async onModuleInit(): Promise<void> {
     const options: EngineOptions = {
@@ -40,6 +41,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
       kvDtype: this.config.get('KV_DTYPE', { infer: true }) as EngineOptions['kvDtype'],
       maxBatch: this.config.get('MAX_BATCH', { infer: true }),
       threads: this.config.get('ENGINE_THREADS', { infer: true }) || undefined,
+      onKvEvents: this.kvEvents?.listener,
     };
     const started = Date.now();
     this.engine = await LlmEngine.load(options);

@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 
+import { EngineMetricsServer } from './engine-metrics.server';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Global()
-@Module({ controllers: [MetricsController], providers: [MetricsService], exports: [MetricsService] })
+@Module({ controllers: [MetricsController], providers: [MetricsService, EngineMetricsServer], exports: [MetricsService] })
 export class MetricsModule {}
