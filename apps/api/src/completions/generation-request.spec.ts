@@ -34,6 +34,9 @@ describe('resolveMaxTokens', () => {
     expect(() => resolveMaxTokens(10, 91, limits)).toThrow(/at most 90/);
     expect(() => resolveMaxTokens(100, undefined, limits)).toThrow(/context is 100 tokens and the prompt has 100/);
   });
+  it('refuses an empty prompt with a 400 rather than handing it to the engine', () => {
+    expect(() => resolveMaxTokens(0, 5, limits)).toThrow(expect.objectContaining({ status: 400, code: 'empty_prompt', param: 'prompt' }));
+  });
 });
 
 describe('sampling and log probabilities', () => {

@@ -26,6 +26,7 @@ export interface Limits {
 
 /** max_tokens within the context window: an explicit value that does not fit is a 400. */
 export function resolveMaxTokens(promptTokens: number, requested: number | undefined, limits: Limits): number {
+  if (promptTokens < 1) throw OpenAiError.badRequest('The prompt has no tokens: send some text.', 'empty_prompt', 'prompt');
   const room = limits.contextLength - promptTokens;
   if (room < 1) {
     throw OpenAiError.badRequest(

@@ -14,3 +14,8 @@ export function isCapacityError(err: unknown): boolean {
   const message = (err as { message?: unknown })?.message;
   return typeof message === 'string' && /does not fit in the KV cache|more KV cache than|raise kvCacheBytes|pool (is )?full/i.test(message);
 }
+
+/** The chat template refused the conversation (libs/engine's ChatTemplateError, told by its code). */
+export function isChatTemplateError(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 'ERR_CHAT_TEMPLATE';
+}

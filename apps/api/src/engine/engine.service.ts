@@ -6,7 +6,8 @@ import type { EngineStatus } from '@chunkserve/contracts';
 import { LlmEngine } from '@chunkserve/engine';
 
 import type { Environment } from '../config/environment';
-import { EngineCapacityError, isCapacityError } from './engine-errors';
+import { OpenAiError } from '../common/openai-error';
+import { EngineCapacityError, isCapacityError, isChatTemplateError } from './engine-errors';
 
 import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
 
@@ -91,12 +92,12 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
 
   /** A chat rendered with the model's template, ending with the assistant's generation prompt. */
   encodeChat(messages: ChatMessage[]): number[] {
-    return this.loaded().encodeChat(messages, { addGenerationPrompt: true });
+    return templated('messages', () => this.loaded().encodeChat(messages, { addGenerationPrompt: true }));
   }
 
   /** The tokens of a system turn alone: what a registered prompt pins, a prefix of encodeChat. */
   encodeSystemPrefix(content: string): number[] {
-    return this.loaded().encodeSystemPrefix(content);
+    return templated('content', () => this.loaded().encodeSystemPrefix(content));
   }
 
   /**
@@ -137,5 +138,15 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   private loaded(): LlmEngine {
     if (!this.engine) throw new Error('engine not loaded');
     return this.engine;
+  }
+}
+
+/** Runs a chat-template rendering; the template's refusal is the caller's 400 (`param` names the input). */
+function templated<T>(param: string, render: () => T): T {
+  try {
+    return render();
+  } catch (err) {
+    if (isChatTemplateError(err)) throw OpenAiError.badRequest((err as Error).message, 'invalid_chat_template_input', param);
+    throw err;
   }
 }

@@ -2,6 +2,7 @@
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { CheckpointError } from '../checkpoint/checkpoint-error';
+import { ChatTemplateError } from './chat-template-error';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant' | 'tool';
@@ -72,7 +73,11 @@ export class TextTokenizer {
       // No template: the turns' contents one per line, which base models continue as text.
       return messages.map((m) => m.content).join('\n') + (addGenerationPrompt ? '\n' : '');
     }
-    return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, ...this.specials });
+    try {
+      return this.template.render({ messages, add_generation_prompt: addGenerationPrompt, ...this.specials });
+    } catch (err) {
+      throw new ChatTemplateError(`The model's chat template refused the conversation: ${(err as Error).message}`);
+    }
   }
 
   /**
