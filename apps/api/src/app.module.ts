@@ -8,6 +8,7 @@ import { dataSourceOptions } from '@chunkserve/persistence';
 import { ApiKeyModule } from './api-keys/api-key.module';
 import { ADMIN_TOKEN } from './app.tokens';
 import { AuthModule } from './auth/auth.module';
+import { redactCredentials, redactQuery } from './common/redact';
 import { CompletionModule } from './completions/completion.module';
 import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
@@ -44,6 +45,10 @@ export class AppModule {
           pinoHttp: {
             level: options.env.LOG_LEVEL,
             redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // WebSocket clients may put credentials in the query string (?token=, ?api_key=).
+            serializers: {
+              req: (req: { url?: string; query?: unknown }) => Object.assign(req, { url: req.url && redactCredentials(req.url), query: redactQuery(req.query) }),
+            },
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
           },
         }),

@@ -43,8 +43,8 @@ function IsTextContent(options?: ValidationOptions) {
           (Array.isArray(value) &&
             value.length <= MAX_CONTENT_PARTS &&
             value.every((p) => p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string')),
-        defaultMessage: ({ value }) =>
-          Array.isArray(value) && value.length > MAX_CONTENT_PARTS
+        defaultMessage: (args) =>
+          Array.isArray(args?.value) && args.value.length > MAX_CONTENT_PARTS
             ? `must have at most ${MAX_CONTENT_PARTS} parts`
             : 'must be a string or an array of {"type": "text", "text": string} parts',
       },

@@ -22,7 +22,10 @@ describe('validateEnvironment', () => {
       /PORT="abc": must be an integer number[\s\S]*DATABASE_URL="mysql:\/\/x": must be a postgres[\s\S]*ENGINE_DEVICE="tpu": must be one of/,
     );
     expect(() => validateEnvironment({ PORT: '70000' })).toThrow(/PORT="70000": must not be greater than 65535/);
-    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN="short": must be at least 16 characters/);
+    // Secret values are never printed (issue 10): the variable and its length only.
+    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN=<hidden, 5 characters>: must be at least 16 characters/);
+    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).not.toThrow(/short/);
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://u:hunter2@x' })).toThrow(/DATABASE_URL="mysql:\/\/u:\*\*\*@x"/);
   });
 });
 

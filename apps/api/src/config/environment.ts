@@ -3,6 +3,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
+import { displayValue } from './secrets';
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
@@ -102,7 +104,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       const constraints = e.constraints ?? {};
       const messages = constraints.isInt ? [constraints.isInt] : Object.values(constraints);
       const problems = messages.map((m) => m.replace(new RegExp(`^${e.property} `), ''));
-      return `  ${e.property}=${JSON.stringify(raw[e.property])}: ${problems.join('; ')}`;
+      return `  ${e.property}=${displayValue(e.property, raw[e.property])}: ${problems.join('; ')}`;
     });
     throw new EnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
   }
