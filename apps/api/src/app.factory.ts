@@ -8,10 +8,13 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { OpenAiExceptionFilter } from './common/openai-exception.filter';
 import { validationPipe } from './common/validation';
+import { watchClient } from './completions/client-abort';
 
 export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // Before the body parser and the guards: a client that leaves at any point cancels its work.
+  app.use(watchClient);
   app.useBodyParser('json', { limit: options.env.BODY_LIMIT_BYTES });
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new OpenAiExceptionFilter());

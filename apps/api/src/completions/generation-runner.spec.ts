@@ -108,6 +108,16 @@ describe('GenerationRunner', () => {
     expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'cancelled', completionTokens: 2 }));
   });
 
+  it('never starts the engine for a client that left before the generation began', async () => {
+    engineEmits([token(0, 'a'), done(0)]);
+    const sink = new RecordingSink();
+    sink.abort.abort();
+    await runner.run(prepared(), sink);
+    expect(engine.generate).not.toHaveBeenCalled();
+    expect(sink.calls).toEqual([['start'], ['finish', 0, 'cancelled'], ['done']]);
+    expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'cancelled', completionTokens: 0 }));
+  });
+
   it('lets an engine error through to the transport after recording the request, without onDone', async () => {
     engineEmits(() => {
       throw new Error('engine failed');

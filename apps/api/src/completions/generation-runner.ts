@@ -40,7 +40,9 @@ export class GenerationRunner {
     const lastToken: (number | undefined)[] = new Array(p.n);
     let firstTokenAt: number | undefined;
     try {
-      for await (const event of this.engine.generate(p.tenantId, p.request, signal)) {
+      // A client gone during authentication or prompt lookup never reaches the engine.
+      const events = signal.aborted ? [] : this.engine.generate(p.tenantId, p.request, signal);
+      for await (const event of events) {
         if (event.type === 'token') {
           const now = performance.now();
           if (firstTokenAt === undefined) {
