@@ -31,12 +31,14 @@ describe('rate limits', () => {
     socket.ws.close();
   });
 
-  it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {
+  // Issue 10: a pin the platform's pinned budget cannot take is the caller's 403 naming the budget
+  // (it was a 503 from the engine), and nothing is stored.
+  it('refuses a prompt past the pinned budget of the KV pool with a 403 naming it, storing nothing', async () => {
     const big = await createTenant(api.url, 'big');
     const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 20) });
-    expect(res.status).toBe(503);
-    expect(res.body.error).toMatchObject({ type: 'server_error', code: 'engine_overloaded' });
-    expect(res.body.error.message).toMatch(/KV cache/);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'pinned_pool_budget_exceeded', param: 'content' });
+    expect(res.body.error.message).toMatch(/PINNED_POOL_FRACTION/);
     expect((await call(api.url, big.key, 'GET', '/v1/prompts')).body).toEqual([]);
   });
 });

@@ -52,7 +52,15 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(options.databaseUrl, {
+            size: options.env.DB_POOL_SIZE,
+            connectTimeoutMs: options.env.DB_CONNECT_TIMEOUT_MS,
+            statementTimeoutMs: options.env.DB_STATEMENT_TIMEOUT_MS,
+          }),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         // The storage RateLimiter counts in (it reads the limit and window from the config).
         ThrottlerModule.forRoot(),
         EngineModule,

@@ -1,12 +1,14 @@
 // Every environment variable the API reads, validated at boot. A bad value stops boot with a
 // message naming the variable and what is wrong. The README's configuration table mirrors this.
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 import { displayValue } from './secrets';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 export class Environment {
@@ -62,9 +64,32 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(1024)
   ENGINE_THREADS = 0;
 
-  /** Tokens a tenant may keep pinned over all its prompts' current versions. */
+  /**
+   * Tokens a tenant may keep pinned over all its prompts' current versions, counted in whole
+   * chunks (a 13-token prompt pins a whole chunk of CHUNK_SIZE tokens).
+   */
   @Transform(toInt) @IsInt() @Min(0)
-  PINNED_TOKENS_QUOTA = 65536;
+  PINNED_TOKENS_QUOTA = 16384;
+
+  /** Fraction of the KV pool that all tenants' pinned prompts together may hold. */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
+  PINNED_POOL_FRACTION = 0.5;
+
+  /** How often prompt versions that failed to pin are retried, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  RECONCILE_INTERVAL_MS = 10_000;
+
+  /** Database connections at most. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  DB_POOL_SIZE = 20;
+
+  /** Waiting for a database connection fails after this long, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  /** The database ends a statement, or a transaction left idle, after this long, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_STATEMENT_TIMEOUT_MS = 30_000;
 
   /** Requests per tenant per RATE_LIMIT_WINDOW_MS on the tenant endpoints. */
   @Transform(toInt) @IsInt() @Min(1)

@@ -19,3 +19,8 @@ export function isCapacityError(err: unknown): boolean {
 export function isChatTemplateError(err: unknown): boolean {
   return (err as { code?: unknown })?.code === 'ERR_CHAT_TEMPLATE';
 }
+
+/** An unpin of a prefix that is not pinned (the engine's ERR_NOT_PINNED): it is unpinned already. */
+export function isNotPinnedError(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === 'ERR_NOT_PINNED';
+}

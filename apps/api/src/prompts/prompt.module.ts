@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptWarmupService } from './prompt-warmup.service';
 import { PromptController } from './prompt.controller';
 import { PromptRepository } from './prompt.repository';
@@ -7,7 +8,7 @@ import { PromptService } from './prompt.service';
 
 @Module({
   controllers: [PromptController],
-  providers: [PromptRepository, PromptService, PromptWarmupService],
+  providers: [PromptRepository, PromptReconciler, PromptService, PromptWarmupService],
   exports: [PromptRepository, PromptService],
 })
 export class PromptModule {}
