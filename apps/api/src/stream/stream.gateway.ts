@@ -1,5 +1,9 @@
 // WebSocket streaming at /v1/stream. Authenticated with an API key (Authorization header, or
-// `?api_key=`, or a first {type:"auth", api_key} message for browsers). A client sends
+// `?api_key=`, or a first {type:"auth", api_key} message for browsers): nothing a client sends is
+// read while a header key is checked, a first message larger than PRE_AUTH_MAX_BYTES or that is
+// not an auth message closes the socket unparsed, and the key is checked again before every
+// generation (a revoked key or a deleted tenant stops the socket). Frames are at most
+// BODY_LIMIT_BYTES (BoundedWsAdapter). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
 // generation; several may run at once; closing the socket cancels them all. GenerationRunner runs
@@ -28,9 +32,13 @@ import { AuthMessageDto, GenerationMessageDto } from './stream-message.dto';
 
 const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CONCURRENT_PER_SOCKET = 16;
+/** The largest message read before the socket is authenticated (an auth message is far smaller). */
+export const PRE_AUTH_MAX_BYTES = 4096;
 
 interface Session {
   tenant?: AuthenticatedTenant;
+  /** The key the socket authenticated with: checked again before each generation. */
+  token?: string;
   running: Map<string, AbortController>;
   queue: Promise<void>;
 }
@@ -52,7 +60,13 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     this.sessions.set(socket, session);
     // Messages are handled one after another (authentication first); generations run concurrently.
     const enqueue = (text: string) => (session.queue = session.queue.then(() => this.onMessage(socket, session, text)));
-    socket.on('message', (data) => void enqueue(data.toString()));
+    socket.on('message', (data: Buffer) => {
+      // Before authentication only a small auth message is read; nothing larger is even decoded.
+      if (!session.tenant && data.length > PRE_AUTH_MAX_BYTES) return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
+      // Nothing more is read until this message (an auth message above all) is handled.
+      if (!session.tenant) socket.pause();
+      void enqueue(data.toString());
+    });
 
     const token = socketToken(req, 'api_key');
     if (token === null) {
@@ -60,24 +74,26 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       socket.once('close', () => clearTimeout(timer));
       return;
     }
-    // Queued ahead of any message the client sends right away.
+    // Nothing the client sends is read until the key is checked.
+    socket.pause();
     session.queue = session.queue.then(() => this.authenticate(socket, session, token));
   }
 
   handleDisconnect(socket: WebSocket): void {
     const session = this.sessions.get(socket);
-    for (const controller of session?.running.values() ?? []) controller.abort();
+    if (session) this.stopSession(session);
   }
 
   private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
     if (socket.readyState !== socket.OPEN) return;
     const message = parseObject(text);
-    if (message === null) return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
     if (!session.tenant) {
-      const auth = await validateAs(AuthMessageDto, message).catch(() => null);
+      // Garbage before authentication closes the socket.
+      const auth = message === null ? null : await validateAs(AuthMessageDto, message).catch(() => null);
       if (auth === null) return this.reject(socket, 'Authenticate first: {"type":"auth","api_key":"..."}');
       return this.authenticate(socket, session, auth.api_key);
     }
+    if (message === null) return this.sendError(socket, undefined, OpenAiError.badRequest('Messages must be JSON objects.', 'invalid_json'));
     let command: GenerationMessageDto;
     try {
       command = await validateAs(GenerationMessageDto, message);
@@ -85,10 +101,17 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       return this.sendError(socket, typeof message.id === 'string' ? message.id : undefined, err);
     }
     if (command.type === 'cancel') session.running.get(command.id)?.abort();
-    else void this.generate(socket, session, session.tenant, command.id, command.request);
+    else void this.generate(socket, session, command.id, command.request);
   }
 
-  private async generate(socket: WebSocket, session: Session, tenant: AuthenticatedTenant, id: string, body: unknown): Promise<void> {
+  private async generate(socket: WebSocket, session: Session, id: string, body: unknown): Promise<void> {
+    // The key may have been revoked, or its tenant deleted, since the socket opened.
+    const tenant = await this.auth.authenticateTenant(session.token ?? null).catch((err) => {
+      this.stopSession(session);
+      closeUnauthorized(socket, err);
+      return null;
+    });
+    if (tenant === null) return;
     if (session.running.has(id)) return this.sendError(socket, id, OpenAiError.badRequest(`A generation with id "${id}" is running.`, 'duplicate_id', 'id'));
     if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
       return this.sendError(socket, id, new OpenAiError(429, `At most ${MAX_CONCURRENT_PER_SOCKET} generations per socket.`, 'rate_limit_error', 'too_many_generations'));
@@ -111,10 +134,16 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private async authenticate(socket: WebSocket, session: Session, token: string): Promise<void> {
     try {
       session.tenant = await this.auth.authenticateTenant(token);
+      session.token = token;
     } catch (err) {
       return closeUnauthorized(socket, err);
     }
     send(socket, { type: 'ready', tenantId: session.tenant.id });
+    socket.resume();
+  }
+
+  private stopSession(session: Session): void {
+    for (const controller of session.running.values()) controller.abort();
   }
 
   private sendError(socket: WebSocket, id: string | undefined, err: unknown): void {
