@@ -67,7 +67,12 @@ export interface CacheChunk {
   computed: number;
   refCount: number;
   pinCount: number;
+  /** Logical clock of the last use (the eviction order). */
   lastUse: number;
+  /** Wall clock of the last use, ms since the epoch. */
+  lastUseMs: number;
+  /** Inserts that reused the chunk (shared, or copied from when partially matching). */
+  hits: number;
 }
 
 export interface CacheCounters {
@@ -227,6 +232,8 @@ export interface LoadRuntimeOptions {
   /** false: a private namespace per sequence and baseline decode (A/B runs). Default true. */
   sharing?: boolean;
   decodeMethod?: DecodeMethod;
+  /** Running sequences of one namespace at most (default 0: no cap). Admission is round robin over namespaces. */
+  maxRunningPerNamespace?: number;
   /** Receives the scheduler's events in batches, on the JS thread. */
   onEvents: (events: RuntimeEvent[]) => void;
 }
@@ -280,7 +287,14 @@ export type RuntimeEvent =
     }
   | { type: 'unpinned'; requestId: number; tokens: number }
   | { type: 'snapshot'; requestId: number; snapshot: CacheSnapshot }
-  | { type: 'error'; requestId: number; message: string };
+  | { type: 'error'; requestId: number; message: string; code: RuntimeErrorCode };
+
+/**
+ * Why a request failed: ERR_PROMPT_TOO_LARGE (more than the whole pool; also thrown at once by
+ * submit and prewarm), ERR_CACHE_FULL (does not fit the pool now), ERR_NOT_PINNED (unpin of a
+ * prefix that is not pinned), ERR_ENGINE (anything else).
+ */
+export type RuntimeErrorCode = 'ERR_PROMPT_TOO_LARGE' | 'ERR_CACHE_FULL' | 'ERR_NOT_PINNED' | 'ERR_ENGINE';
 
 export interface RuntimeStats extends CacheCounters {
   running: number;
@@ -299,6 +313,7 @@ export interface RuntimeInfo {
   maxBatch: number;
   prefillChunk: number;
   sharing: boolean;
+  maxRunningPerNamespace: number;
 }
 
 /**
@@ -321,6 +336,10 @@ export class LlmRuntime {
   /** As published by the scheduler thread after its last iteration. */
   stats(): RuntimeStats;
   info(): RuntimeInfo;
+  /** A paused request computes nothing (it keeps its sequences and chunks) until resumed. */
+  pause(id: number, paused: boolean): void;
+  /** Admission share of a namespace: `weight` requests per round-robin turn (1..1000, default 1). */
+  setNamespaceWeight(namespace: string, weight: number): void;
   /** Stops the scheduler thread; later calls throw. */
   close(): void;
 }

@@ -1,11 +1,28 @@
-// A push-to-pull queue: the addon's callback pushes, an async iterator pulls.
+// A push-to-pull queue: the addon's callback pushes, an async iterator pulls. With a high-water
+// mark it tells its producer to pause when more than that many items wait unread, and to resume
+// once the reader has drained it to half: so a consumer that falls behind bounds the memory.
+export interface Backpressure {
+  highWater: number;
+  onPause(): void;
+  onResume(): void;
+}
+
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private readonly items: T[] = [];
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | null = null;
   private ended = false;
   private error: Error | null = null;
+  private paused = false;
 
-  constructor(private readonly onReturn: () => void = () => {}) {}
+  constructor(
+    private readonly onReturn: () => void = () => {},
+    private readonly backpressure?: Backpressure,
+  ) {}
+
+  /** Items waiting to be read. */
+  get length(): number {
+    return this.items.length;
+  }
 
   push(item: T): void {
     if (this.ended) return;
@@ -13,8 +30,12 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       const w = this.waiter;
       this.waiter = null;
       w.resolve({ value: item, done: false });
-    } else {
-      this.items.push(item);
+      return;
+    }
+    this.items.push(item);
+    if (this.backpressure && !this.paused && this.items.length > this.backpressure.highWater) {
+      this.paused = true;
+      this.backpressure.onPause();
     }
   }
 
@@ -31,7 +52,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+    if (this.items.length > 0) {
+      const value = this.items.shift() as T;
+      if (this.paused && this.items.length <= this.backpressure!.highWater / 2) {
+        this.paused = false;
+        if (!this.ended) this.backpressure!.onResume();
+      }
+      return Promise.resolve({ value, done: false });
+    }
     if (this.ended) {
       if (this.error) {
         const e = this.error;

@@ -1,5 +1,7 @@
 // @chunkserve/engine: the model runtime for the API (see docs/model-runtime.md).
-export { LlmEngine } from './llm-engine';
+export { LlmEngine, DEFAULT_MAX_BUFFERED_EVENTS } from './llm-engine';
+export { EngineError, engineErrorCode } from './engine-error';
+export type { EngineErrorCode } from './engine-error';
 export type { BackendInfo } from './llm-engine';
 export * from './types';
 export { CheckpointError } from './checkpoint/checkpoint-error';

@@ -7,10 +7,14 @@ import { backendInfo, loadRuntime, type BackendInfo as NativeBackendInfo, type L
 
 import { loadCheckpoint } from './checkpoint/load-checkpoint';
 import { DEMO_MODEL_ID, ensureDemoModel } from './demo/demo-model';
+import { EngineError } from './engine-error';
 import { EventQueue } from './event-queue';
 import { StreamDecoder } from './text/stream-decoder';
 import { ChatMessage, TextTokenizer } from './text/text-tokenizer';
-import type { CacheSnapshot, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './types';
+import type { CacheSnapshot, EngineOptions, EngineStats, GenerateEvent, GenerateOptions, GenerateRequest, ModelInfo, PrewarmResult } from './types';
+
+/** Unread events per generation before its sequences pause (GenerateOptions.maxBufferedEvents). */
+export const DEFAULT_MAX_BUFFERED_EVENTS = 512;
 
 export type BackendInfo = NativeBackendInfo & { runtime: string };
 
@@ -48,6 +52,7 @@ export class LlmEngine {
       prefillChunk: opts.prefillChunk ?? 512,
       sharing: opts.sharing ?? true,
       decodeMethod: opts.decodeMethod ?? 'tpp',
+      maxRunningPerNamespace: opts.maxRunningPerNamespace ?? 0,
       onEvents: (events) => engine?.dispatch(events),
     });
     const info = runtime.info();
@@ -86,7 +91,14 @@ export class LlmEngine {
     return this.tokenizer.encodeSystemPrefix(systemContent);
   }
 
-  generate(req: GenerateRequest, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
+  /**
+   * Streams a generation. Throws at once (an Error with `code`) for bad parameters and for a
+   * prompt the whole KV pool could never hold (ERR_PROMPT_TOO_LARGE); later failures end the
+   * stream with an EngineError. Aborting the signal, or breaking out of the loop, cancels it and
+   * frees its sequences. A reader that falls behind pauses its sequences in the scheduler (more
+   * than maxBufferedEvents unread) and, paused longer than stallTimeoutMs, is cancelled.
+   */
+  generate(req: GenerateRequest, signal?: AbortSignal, options: GenerateOptions = {}): AsyncIterable<GenerateEvent> {
     this.assertOpen();
     const id = this.nextId++;
     const n = req.n ?? 1;
@@ -96,7 +108,19 @@ export class LlmEngine {
     const heldText: string[] = new Array(n).fill(''); // their text so far
     let open = n;
     const onAbort = () => this.runtime.cancel(id);
-    const queue = new EventQueue<GenerateEvent>(() => this.runtime.cancel(id));
+    let stall: NodeJS.Timeout | undefined;
+    const stallMs = options.stallTimeoutMs ?? 0;
+    const queue = new EventQueue<GenerateEvent>(() => this.runtime.cancel(id), {
+      highWater: options.maxBufferedEvents ?? DEFAULT_MAX_BUFFERED_EVENTS,
+      onPause: () => {
+        this.runtime.pause(id, true);
+        if (stallMs > 0) stall = setTimeout(() => this.runtime.cancel(id), stallMs);
+      },
+      onResume: () => {
+        clearTimeout(stall);
+        this.runtime.pause(id, false);
+      },
+    });
     // Emits the held token events of a choice, their text on the last one.
     const release = (choice: number) => {
       const evs = held[choice];
@@ -109,12 +133,13 @@ export class LlmEngine {
     };
     const finish = () => {
       this.handlers.delete(id);
+      clearTimeout(stall);
       signal?.removeEventListener('abort', onAbort);
     };
     this.handlers.set(id, (e) => {
       if (e.type === 'error') {
         finish();
-        queue.end(new Error(e.message));
+        queue.end(new EngineError(e.message, e.code));
         return;
       }
       if (e.type === 'token') {
@@ -199,6 +224,12 @@ export class LlmEngine {
     );
   }
 
+  /** A namespace's admission share: `weight` requests per round-robin turn (default 1). */
+  setNamespaceWeight(namespace: string, weight: number): void {
+    this.assertOpen();
+    this.runtime.setNamespaceWeight(namespace, weight);
+  }
+
   /** As the scheduler published after its last step (never waits for it). */
   stats(): EngineStats {
     this.assertOpen();
@@ -211,7 +242,7 @@ export class LlmEngine {
     this.runtime.close();
     const pending = [...this.handlers.entries()];
     this.handlers.clear();
-    for (const [requestId, h] of pending) h({ type: 'error', requestId, message: 'engine closed' });
+    for (const [requestId, h] of pending) h({ type: 'error', requestId, message: 'engine closed', code: 'ERR_ENGINE' });
   }
 
   /** Posts a request that one event answers; `settle` maps that event to the result. */
@@ -223,7 +254,7 @@ export class LlmEngine {
         this.handlers.delete(id);
         const result = settle(e);
         if (result !== undefined) resolve(result);
-        else reject(new Error(e.type === 'error' ? e.message : `unexpected ${e.type} event`));
+        else reject(e.type === 'error' ? new EngineError(e.message, e.code) : new EngineError(`unexpected ${e.type} event`, 'ERR_ENGINE'));
       });
       try {
         post(id);
@@ -239,6 +270,6 @@ export class LlmEngine {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('LlmEngine is closed');
+    if (this.closed) throw new EngineError('LlmEngine is closed', 'ERR_CLOSED');
   }
 }

@@ -21,6 +21,16 @@ export interface EngineOptions {
   sharing?: boolean;
   /** Decode attention kernel when sharing: 'tpp' (default) or 'baseline'. */
   decodeMethod?: DecodeMethod;
+  /** Running sequences of one namespace (tenant) at most; 0 (default): no cap. Admission is round robin over namespaces. */
+  maxRunningPerNamespace?: number;
+}
+
+/** How a generation's stream treats a reader that falls behind (LlmEngine.generate). */
+export interface GenerateOptions {
+  /** Unread events before its sequences pause in the scheduler (default 512); resumed at half. */
+  maxBufferedEvents?: number;
+  /** Paused this long (ms), it is cancelled ('cancelled'); 0 (default): never. */
+  stallTimeoutMs?: number;
 }
 
 /** A generation as the engine takes it: the runtime's request (native/index.d.ts) plus text-level stops. */

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "cache/kv_cache.h"
+#include "common/coded_error.h"
 
 namespace chunkserve::js {
 
@@ -172,6 +173,10 @@ void rethrow_as_js(Napi::Env env) {
   } catch (const CacheError& e) {
     Napi::Error err = Napi::Error::New(env, e.what());
     err.Set("code", Napi::String::New(env, "ERR_CACHE"));
+    throw err;
+  } catch (const CodedError& e) {
+    Napi::Error err = Napi::Error::New(env, e.what());
+    err.Set("code", Napi::String::New(env, e.code()));
     throw err;
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "out of host memory");

@@ -57,8 +57,9 @@ class Fields {
 };
 
 // Rethrows the exception in flight as a JS error: CacheFullError -> Error with code
-// ERR_CACHE_FULL, CacheError -> code ERR_CACHE, std::bad_alloc -> "out of host memory",
-// Napi::Error as is, any other std::exception -> Error with its message. Call from a catch.
+// ERR_CACHE_FULL, CacheError -> code ERR_CACHE, CodedError -> its code, std::bad_alloc ->
+// "out of host memory", Napi::Error as is, any other std::exception -> Error with its message.
+// Call from a catch.
 [[noreturn]] void rethrow_as_js(Napi::Env env);
 
 // Runs fn, turning C++ exceptions into JS errors (rethrow_as_js).

@@ -6,7 +6,7 @@
 //   runtime.submit / prewarm / unpin / snapshot    post to the scheduler's inbox; answered by
 //                                                  events (index.d.ts RuntimeEvent) delivered to
 //                                                  options.onEvents in batches, on the JS thread
-//   runtime.cancel / stats / info / close
+//   runtime.cancel / pause / setNamespaceWeight / stats / info / close
 #include <memory>
 #include <unordered_map>
 
@@ -87,7 +87,8 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
         env, "LlmRuntime",
         {InstanceMethod("submit", &LlmRuntime::Submit), InstanceMethod("prewarm", &LlmRuntime::Prewarm),
          InstanceMethod("unpin", &LlmRuntime::Unpin), InstanceMethod("snapshot", &LlmRuntime::Snapshot),
-         InstanceMethod("cancel", &LlmRuntime::Cancel), InstanceMethod("stats", &LlmRuntime::Stats),
+         InstanceMethod("cancel", &LlmRuntime::Cancel), InstanceMethod("pause", &LlmRuntime::Pause),
+         InstanceMethod("setNamespaceWeight", &LlmRuntime::SetNamespaceWeight), InstanceMethod("stats", &LlmRuntime::Stats),
          InstanceMethod("info", &LlmRuntime::Info), InstanceMethod("close", &LlmRuntime::Close)});
     env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(ctor)));
     return ctor;
@@ -170,6 +171,21 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     return env.Undefined();
   }
 
+  Napi::Value Pause(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const int64_t id = request_id(info);
+    sched(env).pause(id, js::to_bool(js::arg(info, 1), "paused"));
+    return env.Undefined();
+  }
+
+  Napi::Value SetNamespaceWeight(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::string ns = js::to_string(js::arg(info, 0), "namespace");
+    const int weight = static_cast<int>(js::to_int(js::arg(info, 1), "weight", 1, 1000));
+    sched(env).set_weight(ns, weight);
+    return env.Undefined();
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const SchedulerStats s = sched(env).stats();
@@ -194,6 +210,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     o.Set("maxBatch", s.scheduler_config().max_batch);
     o.Set("prefillChunk", s.scheduler_config().prefill_chunk);
     o.Set("sharing", s.scheduler_config().sharing);
+    o.Set("maxRunningPerNamespace", s.scheduler_config().max_running_per_namespace);
     return o;
   }
 

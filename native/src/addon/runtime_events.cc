@@ -75,6 +75,7 @@ Napi::Object event_to_js(Napi::Env env, const RuntimeEvent& e) {
     case EventKind::Error:
       o.Set("type", "error");
       o.Set("message", e.message);
+      o.Set("code", e.error_code.empty() ? std::string("ERR_ENGINE") : e.error_code);
       break;
   }
   return o;

@@ -94,6 +94,7 @@ RuntimeSpec parse_runtime_options(Napi::Value options) {
   s.scheduler.sharing = o.boolean("sharing", true);
   s.scheduler.decode_method =
       o.choice("decodeMethod", "tpp", {"tpp", "baseline"}) == "tpp" ? DecodeMethod::Tpp : DecodeMethod::Baseline;
+  s.scheduler.max_running_per_namespace = static_cast<int>(o.integer("maxRunningPerNamespace", 0, 0, 1 << 20));
   s.device = o.string("device", "auto");
   s.threads = static_cast<int>(o.integer("threads", 0, 0, 1024));
   return s;

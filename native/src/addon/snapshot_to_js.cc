@@ -38,6 +38,8 @@ Napi::Object snapshot_to_js(Napi::Env env, const CacheSnapshot& snap, const std:
     o.Set("refCount", c.ref_count);
     o.Set("pinCount", c.pin_count);
     o.Set("lastUse", static_cast<double>(c.last_use));
+    o.Set("lastUseMs", static_cast<double>(c.last_use_ms));
+    o.Set("hits", static_cast<double>(c.hits));
     chunks.Set(n++, o);
   }
   Napi::Object out = Napi::Object::New(env);

@@ -33,7 +33,7 @@ std::vector<ChunkId>& ChunkTree::children_mut(NamespaceId ns, ChunkId parent) {
 }
 
 PrefixMatch ChunkTree::match(NamespaceId ns, const int32_t* tokens, size_t n, size_t limit,
-                             bool pinned_first) const {
+                             bool exact_tail) const {
   PrefixMatch m;
   if (ns < 0) return m;
   limit = std::min(limit, n);
@@ -58,15 +58,14 @@ PrefixMatch ChunkTree::match(NamespaceId ns, const int32_t* tokens, size_t n, si
   if (room == 0) return m;
   for (ChunkId ch : children(ns, parent)) {
     const ChunkRecord& r = chunks_[ch];
+    if (exact_tail && (r.tokens.size() != room || static_cast<size_t>(r.n_computed) < room)) continue;
     const size_t usable = std::min<size_t>(room, r.n_computed);
     size_t k = 0;
     while (k < usable && r.tokens[k] == tokens[pos + k]) ++k;
-    if (k == 0) continue;
+    if (k == 0 || (exact_tail && k != room)) continue;
     const int32_t ki = static_cast<int32_t>(k);
     const bool pinned = r.pins > 0, best_pinned = m.partial != kNoChunk && chunks_[m.partial].pins > 0;
-    bool better = ki > m.partial_tokens || (ki == m.partial_tokens && pinned && !best_pinned);
-    if (pinned_first && pinned != best_pinned && m.partial != kNoChunk) better = pinned;
-    if (better) {
+    if (ki > m.partial_tokens || (ki == m.partial_tokens && pinned && !best_pinned)) {
       m.partial = ch;
       m.partial_tokens = ki;
     }
@@ -88,6 +87,8 @@ ChunkId ChunkTree::allocate(NamespaceId ns, ChunkId parent, uint64_t now) {
   r.ref = 0;
   r.pins = 0;
   r.last_use = now;
+  r.last_use_ms = 0;
+  r.hits = 0;
   r.in_use = true;
   children_mut(ns, parent).push_back(id);
   if (parent != kNoChunk) refresh(parent);  // it has a child now: no longer an evictable leaf

@@ -20,7 +20,9 @@ struct ChunkRecord {
   int32_t n_computed = 0;       // leading slots whose K/V are written and declared computed
   int32_t ref = 0;              // live sequences whose path contains this chunk
   int32_t pins = 0;
-  uint64_t last_use = 0;
+  uint64_t last_use = 0;        // logical clock: the eviction order
+  int64_t last_use_ms = 0;      // wall clock (ms since the epoch), for people
+  uint64_t hits = 0;            // inserts that reused it (shared, or copied from when partial)
   bool in_use = false;          // false: on the free list
   bool reclaimable = false;     // in_use && ref == 0 && pins == 0 (counted in n_reclaimable)
   bool in_lru = false;          // in the eviction set under key lru_key
@@ -51,10 +53,12 @@ class ChunkTree {
 
   // Walks ns along tokens: full computed chunks while the next c tokens match, up to `limit`
   // tokens, then the child with the longest computed common prefix (within limit). Among equal
-  // candidates pinned chunks win; with pinned_first a pinned partial chunk wins over a longer
-  // unpinned one, so that pin and unpin walk the same chunks.
+  // candidates pinned chunks win (then the first created). With exact_tail the partial chunk
+  // must hold exactly the remaining tokens, computed: so that pin and unpin of a prompt walk the
+  // same chunks and cover the whole prompt (a longer chunk that merely starts with the prompt's
+  // tail belongs to another prompt).
   PrefixMatch match(NamespaceId ns, const int32_t* tokens, size_t n, size_t limit,
-                    bool pinned_first = false) const;
+                    bool exact_tail = false) const;
 
   // Free plus reclaimable chunks (reclaimable ones can all be evicted, leaves first).
   size_t available() const { return free_.size() + n_reclaimable_; }

@@ -1,6 +1,7 @@
 #include "cache/kv_cache.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 #include "cache/chunk_tree.h"
@@ -37,10 +38,16 @@ struct KvCache::Impl {
   }
   const Sequence& seq(SeqId id) const { return const_cast<Impl*>(this)->seq(id); }
 
+  // Marks a chunk used now (both clocks); the caller refreshes its eviction state.
+  void touch(ChunkRecord& r) const {
+    r.last_use = clock;
+    r.last_use_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  }
   void add_ref(ChunkId id, int delta) {
     ChunkRecord& r = tree.at(id);
     r.ref += delta;
-    r.last_use = clock;
+    touch(r);
     tree.refresh(id);
   }
 };
@@ -87,6 +94,8 @@ InsertResult KvCache::insert(const std::string& ns, const std::vector<int32_t>& 
 
   // Take the matched chunks (and the copy source) out of the evictable pool before allocating.
   for (ChunkId id : pm.full) m.add_ref(id, +1);
+  for (ChunkId id : pm.full) tree.at(id).hits++;
+  if (pm.partial != kNoChunk) tree.at(pm.partial).hits++;
   if (pm.partial != kNoChunk) {
     tree.at(pm.partial).pins++;
     tree.refresh(pm.partial);
@@ -94,7 +103,7 @@ InsertResult KvCache::insert(const std::string& ns, const std::vector<int32_t>& 
   auto release_source = [&] {
     if (pm.partial == kNoChunk) return;
     tree.at(pm.partial).pins--;
-    tree.at(pm.partial).last_use = m.clock;
+    m.touch(tree.at(pm.partial));
     tree.refresh(pm.partial);
   };
   if (need > tree.available()) {
@@ -181,7 +190,7 @@ void KvCache::append(const std::vector<SeqId>& seqs, const std::vector<int32_t>&
     const ChunkId tail = s.chunks.back();
     ChunkRecord& r = m.tree.at(tail);
     r.tokens.push_back(tokens[i]);
-    r.last_use = m.clock;
+    m.touch(r);
     ++s.length;
     if (r.tokens.size() == static_cast<size_t>(c)) {  // pre-reserve the next tail
       const ChunkId id = m.tree.allocate(s.ns, tail, m.clock);
@@ -323,11 +332,16 @@ int32_t KvCache::chunk_computed(ChunkId chunk) const {
 
 static std::vector<ChunkId> pin_path(const ChunkTree& tree, NamespaceId ns, const std::vector<int32_t>& tokens,
                                      size_t* covered) {
-  const PrefixMatch pm = tree.match(ns, tokens.data(), tokens.size(), SIZE_MAX, /*pinned_first=*/true);
+  const PrefixMatch pm = tree.match(ns, tokens.data(), tokens.size(), SIZE_MAX, /*exact_tail=*/true);
   std::vector<ChunkId> path = pm.full;
   if (pm.partial != kNoChunk) path.push_back(pm.partial);
   *covered = pm.full.size() * tree.chunk_size() + pm.partial_tokens;
   return path;
+}
+
+std::vector<ChunkId> KvCache::prefix_chunks(const std::string& ns, const std::vector<int32_t>& tokens) const {
+  size_t covered = 0;
+  return pin_path(impl_->tree, impl_->tree.find_namespace(ns), tokens, &covered);
 }
 
 size_t KvCache::pin(const std::string& ns, const std::vector<int32_t>& tokens) {
@@ -337,7 +351,7 @@ size_t KvCache::pin(const std::string& ns, const std::vector<int32_t>& tokens) {
   ++impl_->clock;
   for (ChunkId id : path) {
     tree.at(id).pins++;
-    tree.at(id).last_use = impl_->clock;
+    impl_->touch(tree.at(id));
     tree.refresh(id);
   }
   return covered;
@@ -347,13 +361,14 @@ size_t KvCache::unpin(const std::string& ns, const std::vector<int32_t>& tokens)
   ChunkTree& tree = impl_->tree;
   size_t covered = 0;
   const auto path = pin_path(tree, tree.find_namespace(ns), tokens, &covered);
-  if (path.empty()) throw CacheError("unpin: prefix is not cached under namespace '" + ns + "'");
+  if (path.empty() || covered != tokens.size())
+    throw CacheError("unpin: prefix is not cached under namespace '" + ns + "'");
   for (ChunkId id : path)
     if (tree.at(id).pins == 0) throw CacheError("unpin: prefix is not pinned under namespace '" + ns + "'");
   ++impl_->clock;
   for (ChunkId id : path) {
     tree.at(id).pins--;
-    tree.at(id).last_use = impl_->clock;
+    impl_->touch(tree.at(id));
     tree.refresh(id);
   }
   return covered;
@@ -406,6 +421,8 @@ CacheSnapshot KvCache::snapshot() const {
     info.ref_count = r.ref;
     info.pin_count = r.pins;
     info.last_use = r.last_use;
+    info.last_use_ms = r.last_use_ms;
+    info.hits = r.hits;
     snap.chunks.push_back(std::move(info));
   }
   return snap;

@@ -108,6 +108,8 @@ struct CacheChunk {
   int32_t ref_count = 0;
   int32_t pin_count = 0;
   uint64_t last_use = 0;      // logical clock (increments per cache operation)
+  int64_t last_use_ms = 0;    // wall clock of the last use, ms since the epoch
+  uint64_t hits = 0;          // inserts that reused it (shared, or copied from when partial)
 };
 
 // Plain data for the dashboard (and for the runtime to return to JS).
@@ -185,10 +187,15 @@ class KvCache {
   int32_t chunk_computed(ChunkId chunk) const;
 
   // ---- prefix pinning (pre-warmed system prompts) -----------------------------------------
-  // Pins the cached, computed chunks matching the longest prefix of tokens under ns (full chunks
-  // plus the partially matching one); returns the number of tokens covered. Pins nest (a count).
+  // Pins the cached, computed chunks holding tokens under ns: the full chunks along the prefix
+  // and, for a tail shorter than a chunk, the chunk holding exactly that tail (not a longer one
+  // that starts with it); returns the tokens covered (all of them after the prompt was computed,
+  // e.g. by a prewarm). Pins nest (a count).
   size_t pin(const std::string& ns, const std::vector<int32_t>& tokens);
-  // Undoes one pin of the same prefix; returns tokens unpinned. Throws CacheError if not pinned.
+  // Undoes one pin of the same prefix; returns tokens unpinned. Throws CacheError (nothing
+  // changed) when the whole prefix is not cached or not pinned.
+  // The chunks pin and unpin use for tokens (root first; empty when none are cached).
+  std::vector<ChunkId> prefix_chunks(const std::string& ns, const std::vector<int32_t>& tokens) const;
   size_t unpin(const std::string& ns, const std::vector<int32_t>& tokens);
 
   // Evicts every evictable chunk (unreferenced, unpinned), e.g. to reset the prefix cache.

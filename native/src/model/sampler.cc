@@ -1,10 +1,25 @@
 #include "model/sampler.h"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <stdexcept>
 
 namespace chunkserve {
 namespace {
+
+// NaN -> -inf and +inf -> FLT_MAX, so that comparisons (and std::sort's strict weak order) hold;
+// throws when nothing finite is left (a broken model must not pick a token at random).
+void sanitize(float* logits, int vocab) {
+  bool any = false;
+  for (int i = 0; i < vocab; ++i) {
+    float& l = logits[i];
+    if (std::isnan(l)) l = -INFINITY;
+    else if (l == INFINITY) l = FLT_MAX;
+    any = any || l != -INFINITY;
+  }
+  if (!any) throw std::runtime_error("the model produced no finite logits");
+}
 
 // log(sum(exp(x))) over the logits, stable.
 double log_sum_exp(const float* x, int n) {
@@ -25,6 +40,7 @@ void Sampler::add_prompt(const std::vector<int32_t>& tokens) {
 
 SampleResult Sampler::sample(float* logits, int vocab) {
   SampleResult out;
+  sanitize(logits, vocab);
   // Log-probabilities are reported for the model's own distribution (before penalties and
   // temperature), as vLLM does by default.
   const bool want_lp = p_.logprobs || p_.top_logprobs > 0;

@@ -36,6 +36,7 @@ class Sampler {
   // Records prompt tokens (repetition penalty looks at them too).
   void add_prompt(const std::vector<int32_t>& tokens);
   // logits: [vocab], modified in place (penalties, temperature). Records the chosen token.
+  // NaN logits count as -inf; throws std::runtime_error when no logit is finite.
   SampleResult sample(float* logits, int vocab);
 
  private:

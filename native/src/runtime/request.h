@@ -47,6 +47,7 @@ struct RuntimeEvent {
   std::string snapshot_namespace;  // only chunks of this namespace ("" = all)
   // Error
   std::string message;
+  std::string error_code;  // common/coded_error.h: ERR_PROMPT_TOO_LARGE, ERR_CACHE_FULL, ERR_NOT_PINNED, ERR_ENGINE
 };
 
 }  // namespace chunkserve

@@ -22,6 +22,7 @@ struct Scheduler::Request {
   int64_t id = 0;
   GenerateParams p;
   bool prewarm = false;
+  bool paused = false;           // its consumer fell behind: compute nothing until resumed
   bool forked = false;           // choices 1..n-1 exist
   bool counted_cached = false;   // cached_tokens taken from the first admission
   int32_t cached_tokens = 0;
@@ -42,9 +43,12 @@ Scheduler::Scheduler(const ModelConfig& cfg, std::unique_ptr<ModelWeights> weigh
       backend_(std::move(backend)),
       sc_(sc),
       sink_(std::move(sink)),
-      plan_(sc.sharing ? sc.decode_method : DecodeMethod::Baseline) {
+      plan_(sc.sharing ? sc.decode_method : DecodeMethod::Baseline),
+      capacity_chunks_(kv.layout().chunk_bytes() > 0 ? static_cast<int64_t>(kv.pool_bytes / kv.layout().chunk_bytes()) : 0),
+      chunk_size_(kv.chunk_size) {
   if (sc_.max_batch < 1) throw std::invalid_argument("maxBatch must be at least 1");
   if (sc_.prefill_chunk < 1) throw std::invalid_argument("prefillChunk must be at least 1");
+  if (sc_.max_running_per_namespace < 0) throw std::invalid_argument("maxRunningPerNamespace must be >= 0");
   if (kv.pool_bytes < kv.layout().chunk_bytes())
     throw std::invalid_argument("kvCacheBytes (" + std::to_string(kv.pool_bytes) + ") is smaller than one chunk (" +
                                 std::to_string(kv.layout().chunk_bytes()) + " bytes)");
@@ -75,6 +79,22 @@ void Scheduler::validate_tokens(const std::vector<int32_t>& tokens, const char* 
   if (static_cast<int64_t>(tokens.size()) >= cfg_.max_positions)
     throw std::invalid_argument(std::string(what) + " has " + std::to_string(tokens.size()) +
                                 " tokens; the model's context is " + std::to_string(cfg_.max_positions));
+  // The prompt's chunks plus a tail for the first generated token: more than the whole pool can
+  // never be admitted, whatever else runs.
+  const int64_t need = static_cast<int64_t>(tokens.size()) / chunk_size_ + 1;
+  if (need > capacity_chunks_)
+    throw CodedError(kErrPromptTooLarge, std::string(what) + " needs " + std::to_string(need) + " KV chunks of " +
+                                             std::to_string(chunk_size_) + " tokens; the whole pool holds " +
+                                             std::to_string(capacity_chunks_));
+}
+
+template <class F>
+void Scheduler::post_inbox(F&& add) {
+  {
+    std::lock_guard<std::mutex> lk(inbox_mu_);
+    add();
+  }
+  wake_.notify_all();
 }
 
 void Scheduler::submit(int64_t id, GenerateParams p) {
@@ -99,11 +119,7 @@ void Scheduler::submit(int64_t id, GenerateParams p) {
 }
 
 void Scheduler::post(std::unique_ptr<Request> r) {
-  {
-    std::lock_guard<std::mutex> lk(inbox_mu_);
-    inbox_.push_back(std::move(r));
-  }
-  wake_.notify_all();
+  post_inbox([&] { inbox_.push_back(std::move(r)); });
 }
 
 void Scheduler::prewarm(int64_t id, const std::string& ns, std::vector<int32_t> tokens) {
@@ -123,27 +139,24 @@ void Scheduler::prewarm(int64_t id, const std::string& ns, std::vector<int32_t> 
 }
 
 void Scheduler::cancel(int64_t id, int32_t choice) {
-  {
-    std::lock_guard<std::mutex> lk(inbox_mu_);
-    cancels_.emplace_back(id, choice);
-  }
-  wake_.notify_all();
+  post_inbox([&] { cancels_.emplace_back(id, choice); });
+}
+
+void Scheduler::pause(int64_t id, bool paused) {
+  post_inbox([&] { controls_.push_back({Control::Kind::Pause, id, paused, {}, 0}); });
+}
+
+void Scheduler::set_weight(const std::string& ns, int weight) {
+  if (weight < 1) throw std::invalid_argument("weight must be at least 1");
+  post_inbox([&] { controls_.push_back({Control::Kind::Weight, 0, false, ns, weight}); });
 }
 
 void Scheduler::unpin(int64_t id, const std::string& ns, std::vector<int32_t> tokens) {
-  {
-    std::lock_guard<std::mutex> lk(inbox_mu_);
-    cache_commands_.push_back({CacheCommand::Kind::Unpin, id, ns, std::move(tokens)});
-  }
-  wake_.notify_all();
+  post_inbox([&] { cache_commands_.push_back({CacheCommand::Kind::Unpin, id, ns, std::move(tokens)}); });
 }
 
 void Scheduler::snapshot(int64_t id, const std::string& ns) {
-  {
-    std::lock_guard<std::mutex> lk(inbox_mu_);
-    cache_commands_.push_back({CacheCommand::Kind::Snapshot, id, ns, {}});
-  }
-  wake_.notify_all();
+  post_inbox([&] { cache_commands_.push_back({CacheCommand::Kind::Snapshot, id, ns, {}}); });
 }
 
 SchedulerStats Scheduler::stats() const {
@@ -178,7 +191,9 @@ void Scheduler::loop() {
     if (!out.empty()) sink_(std::move(out));
     if (!worked) {
       std::unique_lock<std::mutex> lk(inbox_mu_);
-      wake_.wait(lk, [&] { return stopping_ || !inbox_.empty() || !cancels_.empty() || !cache_commands_.empty(); });
+      wake_.wait(lk, [&] {
+        return stopping_ || !inbox_.empty() || !cancels_.empty() || !cache_commands_.empty() || !controls_.empty();
+      });
     }
   }
 }
@@ -188,7 +203,7 @@ void Scheduler::fail_all(const std::string& message) {
   for (auto& kv : requests_) all.push_back(kv.second.get());
   for (Request* r : all) {
     try {
-      fail(r, message);
+      fail(r, message, kErrEngine);
     } catch (const std::exception&) {
       r->unfinished = 0;
     }
@@ -200,16 +215,26 @@ void Scheduler::intake() {
   std::vector<std::unique_ptr<Request>> fresh;
   std::vector<std::pair<int64_t, int32_t>> cancels;
   std::vector<CacheCommand> commands;
+  std::vector<Control> controls;
   {
     std::lock_guard<std::mutex> lk(inbox_mu_);
     fresh.swap(inbox_);
     cancels.swap(cancels_);
     commands.swap(cache_commands_);
+    controls.swap(controls_);
   }
   for (auto& r : fresh) {
-    waiting_.push_back(r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
+    waiting_.push_back(r->p.ns, r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
     int64_t id = r->id;
     requests_[id] = std::move(r);
+  }
+  for (const Control& c : controls) {
+    if (c.kind == Control::Kind::Weight) {
+      waiting_.set_weight(c.ns, c.weight);
+      continue;
+    }
+    auto it = requests_.find(c.id);
+    if (it != requests_.end()) it->second->paused = c.paused;
   }
   for (const auto& [id, choice] : cancels) {
     auto it = requests_.find(id);
@@ -233,11 +258,18 @@ void Scheduler::run_cache_command(const CacheCommand& c) {
       e.snapshot = std::make_shared<const CacheSnapshot>(cache_->snapshot());
       e.snapshot_namespace = c.ns;
     }
+  } catch (const CacheError& err) {
+    e = RuntimeEvent{};
+    e.kind = EventKind::Error;
+    e.request_id = c.id;
+    e.message = err.what();
+    e.error_code = c.kind == CacheCommand::Kind::Unpin ? kErrNotPinned : kErrEngine;
   } catch (const std::exception& err) {
     e = RuntimeEvent{};
     e.kind = EventKind::Error;
     e.request_id = c.id;
     e.message = err.what();
+    e.error_code = kErrEngine;
   }
   events_.push_back(std::move(e));
 }
@@ -259,7 +291,7 @@ void Scheduler::preempt(Unit* u) {
   u->computed = 0;
   u->state = Unit::State::Waiting;
   remove_running(u);
-  waiting_.push_front(u);
+  waiting_.push_front(u->req->p.ns, u);
   counters_.preemptions += 1;
 }
 
@@ -286,7 +318,7 @@ void Scheduler::finish(Unit* u, const char* reason) {
   Request* r = u->req;
   if (u->seq >= 0) cache_->remove(u->seq);
   u->seq = -1;
-  waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), u), waiting_.end());
+  waiting_.remove(r->p.ns, u);
   remove_running(u);
   u->state = Unit::State::Finished;
   r->unfinished -= 1;
@@ -303,12 +335,12 @@ void Scheduler::finish(Unit* u, const char* reason) {
   if (r->unfinished <= 0) counters_.requests_finished += 1;
 }
 
-void Scheduler::fail(Request* r, const std::string& message) {
+void Scheduler::fail(Request* r, const std::string& message, const char* code) {
   for (auto& u : r->units) {
     if (u->state == Unit::State::Finished) continue;
     if (u->seq >= 0) cache_->remove(u->seq);
     u->seq = -1;
-    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), u.get()), waiting_.end());
+    waiting_.remove(r->p.ns, u.get());
     remove_running(u.get());
     u->state = Unit::State::Finished;
   }
@@ -317,6 +349,7 @@ void Scheduler::fail(Request* r, const std::string& message) {
   e.kind = EventKind::Error;
   e.request_id = r->id;
   e.message = message;
+  e.error_code = code;
   events_.push_back(std::move(e));
 }
 
@@ -325,56 +358,64 @@ void Scheduler::reap() {
     it = it->second->unfinished <= 0 ? requests_.erase(it) : std::next(it);
 }
 
+// A unit whose prompt shares at least a chunk with tokens another running unit of the same
+// namespace is still computing waits for that prefill: admitted now it would compute its own copy
+// of them (only computed chunks are shared). This is what makes a burst of requests with one cold
+// system prompt compute it once.
+bool Scheduler::waits_for_prefill(const Unit* u) const {
+  if (!sc_.sharing && !u->req->prewarm) return false;
+  for (const Unit* p : running_) {
+    if (p->state != Unit::State::Prefilling || p->ns != u->req->p.ns) continue;
+    const size_t n = std::min(p->tokens.size(), u->tokens.size());
+    size_t common = 0;
+    while (common < n && p->tokens[common] == u->tokens[common]) ++common;
+    if (common >= static_cast<size_t>(chunk_size_) && common > static_cast<size_t>(p->computed)) return true;
+  }
+  return false;
+}
+
+int Scheduler::running_in(const std::string& ns) const {
+  int n = 0;
+  for (const Unit* r : running_) n += r->req->p.ns == ns;
+  return n;
+}
+
+// Admits waiting units in the fair queue's order while batch slots and chunks last. A unit that
+// does not fit the pool now stops admission (its namespace is first in line next time), so large
+// requests are not starved by small ones; one the pool cannot hold even with nothing else
+// running fails.
 void Scheduler::admit() {
-  const int c = cache_->config().chunk_size;
-  // A unit whose prompt shares at least a chunk with tokens another running unit of the same
-  // namespace is still computing waits for that prefill: admitted now it would compute its own
-  // copy of them (only computed chunks are shared). This is what makes a burst of requests with
-  // one cold system prompt compute it once.
-  auto waits_for_prefill = [&](const Unit* u) {
-    if (!sc_.sharing && !u->req->prewarm) return false;
-    for (const Unit* p : running_) {
-      if (p->state != Unit::State::Prefilling || p->ns != u->req->p.ns) continue;
-      const size_t n = std::min(p->tokens.size(), u->tokens.size());
-      size_t common = 0;
-      while (common < n && p->tokens[common] == u->tokens[common]) ++common;
-      if (common >= static_cast<size_t>(c) && common > static_cast<size_t>(p->computed)) return true;
-    }
-    return false;
-  };
-  for (size_t wi = 0; wi < waiting_.size() && static_cast<int>(running_.size()) < sc_.max_batch;) {
-    Unit* u = waiting_[wi];
+  const int cap = sc_.max_running_per_namespace;
+  for (Unit* u : waiting_.order()) {
+    if (static_cast<int>(running_.size()) >= sc_.max_batch) break;
     Request* r = u->req;
-    if (waits_for_prefill(u)) {
-      ++wi;
-      continue;
-    }
+    const std::string& tenant = r->p.ns;
+    if (waits_for_prefill(u) || (cap > 0 && running_in(tenant) >= cap)) continue;
     ++private_ns_counter_;
     const std::string ns = unit_namespace(u);
     // Room for the prompt plus one more chunk of generation; the rest is found by preemption.
-    const size_t extra = r->prewarm ? 0 : static_cast<size_t>(c);
-    if (!cache_->can_admit(ns, u->tokens, extra)) {
-      if (running_.empty() && !cache_->can_admit(ns, u->tokens, 0)) {
-        waiting_.erase(waiting_.begin() + wi);
-        fail(r, "the prompt needs more KV cache than the whole pool holds (" + std::to_string(u->tokens.size()) +
-                    " tokens; raise kvCacheBytes)");
-        continue;
-      }
+    const size_t extra = r->prewarm ? 0 : static_cast<size_t>(chunk_size_);
+    if (!cache_->can_admit(ns, u->tokens, extra) && !(running_.empty() && cache_->can_admit(ns, u->tokens, 0))) {
       if (!running_.empty()) break;
+      waiting_.remove(tenant, u);
+      const CacheCounters k = cache_->counters();
+      fail(r, "the prompt does not fit in the KV cache pool now: " + std::to_string(k.pinned_chunks) + " of its " +
+                  std::to_string(k.capacity_chunks) + " chunks are pinned by registered prompts",
+           kErrCacheFull);
+      continue;
     }
     InsertResult ins;
     try {
       // Keep the last token to compute so that its logits exist (a prewarm needs none).
       ins = cache_->insert(ns, u->tokens, r->prewarm ? u->tokens.size() : u->tokens.size() - 1);
     } catch (const CacheFullError&) {
-      if (running_.empty()) {
-        waiting_.erase(waiting_.begin() + wi);
-        fail(r, "the prompt does not fit in the KV cache pool (raise kvCacheBytes)");
-        continue;
-      }
-      break;
+      if (!running_.empty()) break;
+      waiting_.remove(tenant, u);
+      fail(r, "the prompt does not fit in the KV cache pool (raise kvCacheBytes)", kErrCacheFull);
+      continue;
     }
-    waiting_.erase(waiting_.begin() + wi);
+    waiting_.remove(tenant, u);
+    waiting_.served(tenant);
     u->seq = ins.seq;
     u->ns = ns;
     u->computed = ins.cached_tokens;
@@ -443,7 +484,7 @@ void Scheduler::fork_choices(Unit* parent, const float* row) {
         u->seq = -1;
       }
     }
-    waiting_.push_front(u);  // recomputes its last prompt token when admitted (prompt is cached)
+    waiting_.push_front(r->p.ns, u);  // recomputes its last prompt token when admitted (prompt is cached)
   }
 }
 
@@ -454,12 +495,9 @@ void Scheduler::complete_prewarm(Unit* u) {
   e.request_id = r->id;
   e.prompt_tokens = static_cast<int32_t>(u->tokens.size());
   e.cached_tokens = r->cached_tokens;
-  const int c = cache_->config().chunk_size;
-  const auto& chunks = cache_->seq_chunks(u->seq);
-  const size_t n_chunks = (u->tokens.size() + c - 1) / c;
-  e.chunk_ids.assign(chunks.begin(), chunks.begin() + std::min(n_chunks, chunks.size()));
-  e.chunks = static_cast<int32_t>(e.chunk_ids.size());
   cache_->pin(u->ns, u->tokens);
+  e.chunk_ids = cache_->prefix_chunks(u->ns, u->tokens);  // what is pinned (maybe an older twin of its tail)
+  e.chunks = static_cast<int32_t>(e.chunk_ids.size());
   for (ChunkId id : e.chunk_ids) e.resident_tokens += cache_->chunk_computed(id);
   events_.push_back(std::move(e));
   finish(u, "stop");
@@ -471,7 +509,7 @@ void Scheduler::append_decoding(std::vector<Unit*>& decoding) {
   for (;;) {
     decoding.clear();
     for (Unit* u : running_)
-      if (u->state == Unit::State::Decoding) decoding.push_back(u);
+      if (u->state == Unit::State::Decoding && !u->req->paused) decoding.push_back(u);
     if (decoding.empty()) return;
     std::vector<SeqId> seqs;
     std::vector<int32_t> toks;
@@ -494,7 +532,7 @@ void Scheduler::plan_prefill(std::vector<Unit*>& prefilling, std::vector<int32_t
   int budget = sc_.prefill_chunk;
   std::vector<Unit*> done_without_compute;
   for (Unit* u : running_) {
-    if (u->state != Unit::State::Prefilling) continue;
+    if (u->state != Unit::State::Prefilling || u->req->paused) continue;
     const int32_t remaining = static_cast<int32_t>(u->tokens.size()) - u->computed;
     if (remaining == 0) {
       done_without_compute.push_back(u);
@@ -539,6 +577,7 @@ bool Scheduler::step() {
   const std::vector<BatchSpan>& spans = batch_.spans();
   for (size_t i = 0; i < spans.size(); ++i) {
     Unit* u = owner[i];
+    if (u->state == Unit::State::Finished) continue;  // its request failed earlier in this loop
     const BatchSpan& s = spans[i];
     const bool prefill = static_cast<int32_t>(i) >= batch_.n_decode();
     u->computed = s.pos0 + s.n;
@@ -551,8 +590,12 @@ bool Scheduler::step() {
     }
     float* row = logits.data() + static_cast<size_t>(s.logits) * cfg_.vocab;
     Request* r = u->req;
-    if (prefill && u->choice == 0 && !r->forked && r->units.size() > 1) fork_choices(u, row);
-    sample_into(u, row);
+    try {
+      if (prefill && u->choice == 0 && !r->forked && r->units.size() > 1) fork_choices(u, row);
+      sample_into(u, row);
+    } catch (const std::runtime_error& e) {  // e.g. no finite logits: this request fails, not the step
+      fail(r, std::string("sampling failed: ") + e.what(), kErrEngine);
+    }
   }
   reap();
   return true;

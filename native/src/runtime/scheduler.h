@@ -1,10 +1,13 @@
 // The continuous-batching scheduler: one native thread that owns the KV cache, the model and its
 // backend, and every iteration (1) takes what JavaScript posted to its inbox (requests,
-// cancellations, unpins, snapshots), (2) appends the last sampled token of every decoding
+// cancellations, pauses, unpins, snapshots), (2) appends the last sampled token of every decoding
 // sequence (preempting the newest sequences when the pool is full: their chunks are freed and
 // they are recomputed later), (3) admits waiting requests while the pool has chunks for them,
-// (4) gives prompt tokens not found in the cache to at most prefill_chunk tokens of prefill
-// spans, (5) builds one Batch of all of it, runs one forward step and samples.
+// fairly across namespaces (runtime/fair_queue.h: weighted round robin, an optional cap on each
+// namespace's running sequences), (4) gives prompt tokens not found in the cache to at most
+// prefill_chunk tokens of prefill spans, (5) builds one Batch of all of it, runs one forward step
+// and samples. A paused request (its consumer fell behind) keeps its sequences but computes
+// nothing until resumed.
 //
 // Thread contract: the cache, the requests and the batch are touched by the scheduler thread
 // only. Every public method may be called from any thread: it only posts to the inbox (answered
@@ -22,7 +25,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/coded_error.h"
 #include "model/forward.h"
+#include "runtime/fair_queue.h"
 #include "runtime/request.h"
 
 namespace chunkserve {
@@ -32,6 +37,7 @@ struct SchedulerConfig {
   int prefill_chunk = 512;   // prompt tokens computed per iteration at most (long prompts in pieces)
   bool sharing = true;       // false: private namespace per sequence and baseline decode (for A/B)
   DecodeMethod decode_method = DecodeMethod::Tpp;
+  int max_running_per_namespace = 0;  // running sequences of one namespace at most (0: no cap)
 };
 
 struct SchedulerStats {
@@ -53,9 +59,11 @@ class Scheduler {
   ~Scheduler();
 
   // Throws std::invalid_argument for bad parameters (empty prompt, token ids outside the
-  // vocabulary, a prompt longer than the context). Events: Token..., then Done per choice, or Error.
+  // vocabulary, a prompt longer than the context) and CodedError ERR_PROMPT_TOO_LARGE for a
+  // prompt the whole pool could never hold. Events: Token..., then Done per choice, or Error.
   void submit(int64_t id, GenerateParams params);
   // Computes the tokens' K/V under ns without generating and pins them. Event: Prewarmed or Error.
+  // Throws as submit.
   void prewarm(int64_t id, const std::string& ns, std::vector<int32_t> tokens);
   // Undoes one pin of the prefix. Event: Unpinned, or Error when it is not pinned.
   void unpin(int64_t id, const std::string& ns, std::vector<int32_t> tokens);
@@ -63,6 +71,10 @@ class Scheduler {
   void snapshot(int64_t id, const std::string& ns);
   // Ends the request's choices (choice < 0: all of them) with finish reason "cancelled".
   void cancel(int64_t id, int32_t choice = -1);
+  // A paused request computes nothing (its sequences and chunks stay) until resumed.
+  void pause(int64_t id, bool paused);
+  // Admission share of a namespace: `weight` requests per round-robin turn (default 1).
+  void set_weight(const std::string& ns, int weight);
   // As published after the scheduler thread's last iteration.
   SchedulerStats stats() const;
 
@@ -80,6 +92,13 @@ class Scheduler {
     std::string ns;
     std::vector<int32_t> tokens;
   };
+  struct Control {  // pause/resume a request, or weigh a namespace
+    enum class Kind { Pause, Weight } kind;
+    int64_t id;
+    bool paused;
+    std::string ns;
+    int weight;
+  };
 
   void loop();
   bool step();
@@ -90,7 +109,7 @@ class Scheduler {
   void plan_prefill(std::vector<Unit*>& prefilling, std::vector<int32_t>& lengths);
   void preempt(Unit* u);
   void finish(Unit* u, const char* reason);
-  void fail(Request* r, const std::string& message);
+  void fail(Request* r, const std::string& message, const char* code);
   void fail_all(const std::string& message);
   void reap();  // drops requests whose every choice finished
   RuntimeEvent done_event(const Unit* u, const char* reason) const;
@@ -100,6 +119,10 @@ class Scheduler {
   std::string unit_namespace(const Unit* u) const;
   void remove_running(Unit* u);
   void validate_tokens(const std::vector<int32_t>& tokens, const char* what) const;
+  bool waits_for_prefill(const Unit* u) const;
+  int running_in(const std::string& ns) const;
+  template <class F>
+  void post_inbox(F&& add);
   void post(std::unique_ptr<Request> r);
   void publish_stats();
 
@@ -114,7 +137,7 @@ class Scheduler {
   DecodePlan plan_;
   Batch batch_;
   std::unordered_map<int64_t, std::unique_ptr<Request>> requests_;
-  std::deque<Unit*> waiting_;  // FIFO; preempted units go back to the front
+  FairQueue<Unit*> waiting_;   // per namespace FIFOs; preempted units go back to their front
   std::vector<Unit*> running_; // admission order
   SchedulerStats counters_;
   int64_t private_ns_counter_ = 0;
@@ -126,7 +149,11 @@ class Scheduler {
   std::vector<std::unique_ptr<Request>> inbox_;
   std::vector<std::pair<int64_t, int32_t>> cancels_;  // (request, choice or -1)
   std::vector<CacheCommand> cache_commands_;
+  std::vector<Control> controls_;
   bool stopping_ = false;
+  // Of the pool, immutable (read by submit on the callers' threads).
+  const int64_t capacity_chunks_;
+  const int32_t chunk_size_;
   mutable std::mutex stats_mu_;
   SchedulerStats published_;
   std::thread thread_;

@@ -72,6 +72,26 @@ TEST_CASE("pinned prefixes survive eviction; unpinned ones are evicted least rec
   w.cache.check_invariants();
 }
 
+TEST_CASE("a pin covers its whole prompt, also when a longer prompt shares its tail chunk") {
+  Rng r(4);
+  KvWorld w(small_config(16, 32));
+  const auto a = check::random_tokens(r, 21);  // 1 full chunk + a 5-token tail
+  auto b = a;
+  for (int i = 0; i < 8; ++i) b.push_back(r.below(1000));  // the same tail chunk, 13 tokens
+  w.remove(w.insert("t", a).seq);
+  CHECK_EQ(w.cache.pin("t", a), 21u);
+  w.remove(w.insert("t", b).seq);  // copies a's 5 tokens into its own tail, computes 8 more
+  CHECK_EQ(w.cache.pin("t", b), 29u);  // its own 13-token chunk, not a's pinned 5-token one
+  w.cache.evict_all();
+  CHECK_EQ(w.cache.lookup("t", b), 29u);  // both survive eviction
+  CHECK_EQ(w.cache.unpin("t", a), 21u);
+  CHECK_EQ(w.cache.lookup("t", b), 29u);  // unpinning a left b pinned
+  CHECK_EQ(w.cache.unpin("t", b), 29u);
+  CHECK_THROWS_AS(w.cache.unpin("t", b), CacheError);
+  CHECK_EQ(w.cache.counters().pinned_chunks, 0u);
+  w.cache.check_invariants();
+}
+
 TEST_CASE("random operations keep every invariant") {
   for (uint64_t seed = 10; seed < 22; ++seed) {
     Rng r(seed);

@@ -3,6 +3,7 @@
 // to it through its inbox while it generates (run under ThreadSanitizer to see races).
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,14 +25,19 @@ struct Collector {
   std::condition_variable cv;
   std::map<int64_t, std::vector<int32_t>> tokens;  // request id -> generated tokens (choice 0)
   std::map<int64_t, std::vector<RuntimeEvent>> endings;
+  std::vector<int64_t> finish_order;               // request ids in the order their first Done came
+  std::function<void()> on_batch;                  // called on the scheduler thread after each batch
 
   Scheduler::EventSink sink() {
     return [this](std::vector<RuntimeEvent>&& events) {
       std::lock_guard<std::mutex> lk(mu);
       for (RuntimeEvent& e : events) {
-        if (e.kind == EventKind::Token) tokens[e.request_id].push_back(e.token);
-        else endings[e.request_id].push_back(std::move(e));
+        if (e.kind == EventKind::Token && e.choice == 0) tokens[e.request_id].push_back(e.token);
+        if (e.kind == EventKind::Token) continue;
+        if (endings[e.request_id].empty()) finish_order.push_back(e.request_id);
+        endings[e.request_id].push_back(std::move(e));
       }
+      if (on_batch) on_batch();
       cv.notify_all();
     };
   }
@@ -51,7 +57,7 @@ struct Runtime {
   Collector events;
   std::unique_ptr<Scheduler> sched;
 
-  Runtime(uint64_t seed, bool sharing, size_t pool_chunks, int max_batch = 32) : model(seed) {
+  Runtime(uint64_t seed, bool sharing, size_t pool_chunks, int max_batch = 32, int per_namespace = 0) : model(seed) {
     KvCacheConfig kv;
     kv.n_layers = model.config.n_layers;
     kv.n_kv_heads = model.config.n_kv_heads;
@@ -62,14 +68,16 @@ struct Runtime {
     sc.sharing = sharing;
     sc.max_batch = max_batch;
     sc.prefill_chunk = 24;  // long prompts go in pieces
+    sc.max_running_per_namespace = per_namespace;
     sched = std::make_unique<Scheduler>(model.config, model.weights(), kv, make_cpu_backend(model.config, 2), sc,
                                         events.sink());
   }
-  void greedy(int64_t id, const std::vector<int32_t>& prompt, int max_tokens) {
+  void greedy(int64_t id, const std::vector<int32_t>& prompt, int max_tokens, const std::string& ns = "t", int n = 1) {
     GenerateParams p;
-    p.ns = "t";
+    p.ns = ns;
     p.prompt = prompt;
     p.max_tokens = max_tokens;
+    p.n = n;
     p.sampling.temperature = 0;
     sched->submit(id, std::move(p));
   }
@@ -181,4 +189,78 @@ TEST_CASE("other threads reach the cache only through the inbox while the schedu
   const SchedulerStats st = rt.sched->stats();
   CHECK_EQ(st.cache.live_sequences, 0u);
   CHECK_EQ(st.cache.pinned_chunks, 0u);
+}
+
+TEST_CASE("a small tenant's request is served during another tenant's burst (round robin admission)") {
+  Rng r(3);
+  Runtime rt(11, true, 512, /*max_batch=*/4);
+  std::vector<int64_t> burst;
+  for (int i = 0; i < 24; ++i) {  // tenant a: 24 requests of 2 choices, 24 tokens each
+    rt.greedy(i + 1, check::random_tokens(r, 20, 97), 24, "a", 2);
+    burst.push_back(i + 1);
+  }
+  rt.greedy(100, check::random_tokens(r, 20, 97), 1, "b");
+  REQUIRE(rt.events.wait({100}));
+  REQUIRE(rt.events.wait(burst, 2));
+  const auto& order = rt.events.finish_order;
+  const size_t b_at = std::find(order.begin(), order.end(), 100) - order.begin();
+  // FIFO would serve b after all 24 of a; round robin admits it at the first free slot.
+  CHECK(b_at <= 4);
+}
+
+TEST_CASE("a namespace never runs more sequences than its cap") {
+  Rng r(4);
+  Runtime rt(12, true, 512, /*max_batch=*/8, /*per_namespace=*/3);
+  std::atomic<int64_t> most{0};
+  rt.events.on_batch = [&] { most = std::max<int64_t>(most, rt.sched->stats().running); };
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 10; ++i) {
+    rt.greedy(i + 1, check::random_tokens(r, 12, 97), 8, "a");
+    ids.push_back(i + 1);
+  }
+  REQUIRE(rt.events.wait(ids));
+  CHECK(most <= 3);
+  CHECK(most >= 1);
+}
+
+TEST_CASE("a paused request computes nothing until resumed; others run meanwhile") {
+  Rng r(5);
+  Runtime rt(13, true, 512);
+  rt.greedy(1, check::random_tokens(r, 12, 97), 20);
+  rt.sched->pause(1, true);
+  rt.greedy(2, check::random_tokens(r, 12, 97), 20);
+  REQUIRE(rt.events.wait({2}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::lock_guard<std::mutex> lk(rt.events.mu);
+    CHECK(rt.events.tokens[1].size() <= 1);  // at most the token sampled before the pause arrived
+    CHECK(rt.events.endings[1].empty());
+  }
+  CHECK_EQ(rt.sched->stats().running, 1);  // it keeps its sequence
+  rt.sched->pause(1, false);
+  REQUIRE(rt.events.wait({1}));
+  CHECK_EQ(rt.events.tokens[1].size(), 20u);
+}
+
+TEST_CASE("a prompt the whole pool could never hold is refused at once; one that does not fit now fails with ERR_CACHE_FULL") {
+  Rng r(6);
+  Runtime rt(14, true, 6);  // 6 chunks of 8 tokens
+  GenerateParams p;
+  p.ns = "t";
+  p.prompt = check::random_tokens(r, 48, 97);  // 6 chunks + a tail
+  bool coded = false;
+  try {
+    rt.sched->submit(1, p);
+  } catch (const CodedError& e) {
+    coded = std::string(e.code()) == kErrPromptTooLarge;
+  }
+  CHECK(coded);
+  // Pin 4 chunks; a 3-chunk prewarm then fits nowhere: an error event, not a hang.
+  rt.sched->prewarm(2, "t", check::random_tokens(r, 32, 97));
+  REQUIRE(rt.events.wait({2}));
+  CHECK(rt.events.endings[2][0].kind == EventKind::Prewarmed);
+  rt.sched->prewarm(3, "t", check::random_tokens(r, 24, 97));
+  REQUIRE(rt.events.wait({3}));
+  CHECK(rt.events.endings[3][0].kind == EventKind::Error);
+  CHECK_EQ(rt.events.endings[3][0].error_code, std::string(kErrCacheFull));
 }

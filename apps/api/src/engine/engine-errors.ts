@@ -1,3 +1,5 @@
+import { engineErrorCode } from '@chunkserve/engine';
+
 /** The engine's memory pool cannot hold what was asked (pinned prompts or running sequences). */
 export class EngineCapacityError extends Error {
   constructor(message: string) {
@@ -11,6 +13,8 @@ export class EngineCapacityError extends Error {
  * (raise kvCacheBytes)"); its errors may come from another realm, so the text is matched.
  */
 export function isCapacityError(err: unknown): boolean {
+  const code = engineErrorCode(err);
+  if (code === 'ERR_CACHE_FULL' || code === 'ERR_PROMPT_TOO_LARGE') return true;
   const message = (err as { message?: unknown })?.message;
   return typeof message === 'string' && /does not fit in the KV cache|more KV cache than|raise kvCacheBytes|pool (is )?full/i.test(message);
 }

@@ -1,0 +1,90 @@
+// Limits and fairness of the runtime: a reader that falls behind pauses its sequences (bounded
+// memory) or is cancelled after a stall; prompts the pool can never hold are refused at once;
+// errors carry codes; one namespace's burst does not hold back another's request.
+import { engineErrorCode } from '../src/engine-error';
+import { LlmEngine } from '../src/llm-engine';
+import { collect, makeTinyModel, someTokens, tmpDir } from './helpers';
+
+const model = makeTinyModel({ seed: 33 });
+let engine: LlmEngine;
+
+beforeAll(async () => {
+  // 16-token chunks; 48 chunks in the pool; at most 4 sequences run, 2 of one namespace.
+  const probe = await LlmEngine.load({ dataDir: tmpDir('data'), modelPath: model.dir, chunkSize: 16, kvCacheBytes: 1 << 20 });
+  const chunkBytes = probe.stats().chunkBytes;
+  await probe.close();
+  engine = await LlmEngine.load({
+    dataDir: tmpDir('data'),
+    modelPath: model.dir,
+    chunkSize: 16,
+    kvCacheBytes: chunkBytes * 48,
+    maxBatch: 4,
+    maxRunningPerNamespace: 2,
+  });
+});
+afterAll(() => engine.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('runtime limits', () => {
+  it('a reader that reads nothing pauses its generation after maxBufferedEvents; reading resumes it', async () => {
+    const stream = engine.generate(
+      { namespace: 'bp', promptTokens: someTokens(20, 1), maxTokens: 120, stopAtEos: false, temperature: 0 },
+      undefined,
+      { maxBufferedEvents: 8 },
+    );
+    await sleep(400); // unread: the engine must stop after about 8 tokens (a step or two more in flight)
+    const generatedWhilePaused = engine.stats().generatedTokens;
+    await sleep(200);
+    expect(engine.stats().generatedTokens).toBe(generatedWhilePaused);
+    expect(engine.stats().running).toBe(1); // paused, its sequence kept
+    const got = await collect(stream);
+    expect(got.tokens[0]).toHaveLength(120);
+    expect(got.done[0].finishReason).toBe('length');
+  });
+
+  it('a paused reader is cancelled after stallTimeoutMs', async () => {
+    const stream = engine.generate(
+      { namespace: 'stall', promptTokens: someTokens(20, 2), maxTokens: 500, stopAtEos: false },
+      undefined,
+      { maxBufferedEvents: 4, stallTimeoutMs: 100 },
+    );
+    await sleep(600);
+    const got = await collect(stream);
+    expect(got.done[0].finishReason).toBe('cancelled');
+    expect(got.tokens[0].length).toBeLessThan(500);
+    expect(engine.stats().running).toBe(0);
+  });
+
+  it('a prompt the whole pool could never hold is refused at once with ERR_PROMPT_TOO_LARGE', () => {
+    let caught: unknown;
+    try {
+      engine.generate({ namespace: 'big', promptTokens: someTokens(900, 3), maxTokens: 1 }); // 57 chunks
+    } catch (err) {
+      caught = err;
+    }
+    expect(engineErrorCode(caught)).toBe('ERR_PROMPT_TOO_LARGE');
+  });
+
+  it('unpinning a prefix that is not pinned rejects with ERR_NOT_PINNED', async () => {
+    const err = await engine.unpin('nobody', someTokens(20, 4)).catch((e: unknown) => e);
+    expect(engineErrorCode(err)).toBe('ERR_NOT_PINNED');
+  });
+
+  it("one namespace's burst does not hold back another namespace's request", async () => {
+    const burst = Array.from({ length: 12 }, (_, i) =>
+      collect(engine.generate({ namespace: 'busy', promptTokens: someTokens(20, 100 + i), maxTokens: 40, stopAtEos: false })),
+    );
+    await sleep(20);
+    const t0 = Date.now();
+    const small = await collect(engine.generate({ namespace: 'quiet', promptTokens: someTokens(20, 7), maxTokens: 1 }));
+    const smallMs = Date.now() - t0;
+    const tBurst = Date.now();
+    const done = await Promise.all(burst);
+    const rest = Date.now() - tBurst;
+    expect(small.done[0].finishReason).toBe('length');
+    expect(done.every((d) => d.done[0].finishReason === 'length')).toBe(true);
+    // FIFO admission would serve 'quiet' after all 12 of 'busy' (6 rounds of 2): it came first.
+    expect(smallMs).toBeLessThan(rest);
+  });
+});
