@@ -23,6 +23,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     const { status, body } = toOpenAiError(exception);
     if (isUnexpected(exception)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (exception instanceof EngineCapacityError && !res.headersSent) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (res.headersSent) {
       if (!res.writableEnded) res.end(`data: ${JSON.stringify(body)}\n\n`);
       return;

@@ -7,7 +7,7 @@ import { LlmEngine } from '@chunkserve/engine';
 
 import type { Environment } from '../config/environment';
 import { OpenAiError } from '../common/openai-error';
-import { EngineCapacityError, isCapacityError, isChatTemplateError } from './engine-errors';
+import { apiErrorOf, isChatTemplateError } from './engine-errors';
 
 import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
 
@@ -41,6 +41,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
       kvDtype: this.config.get('KV_DTYPE', { infer: true }) as EngineOptions['kvDtype'],
       maxBatch: this.config.get('MAX_BATCH', { infer: true }),
       threads: this.config.get('ENGINE_THREADS', { infer: true }) || undefined,
+      maxRunningPerNamespace: this.config.get('MAX_RUNNING_PER_TENANT', { infer: true }),
     };
     const started = Date.now();
     this.engine = await LlmEngine.load(options);
@@ -108,7 +109,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     try {
       return await this.loaded().prewarm(namespaceOf(tenantId), tokens);
     } catch (err) {
-      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+      throw apiErrorOf(err);
     }
   }
 
@@ -117,12 +118,21 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     await this.loaded().unpin(namespaceOf(tenantId), tokens);
   }
 
-  /** Generation in the tenant's namespace; the signal cancels it and frees its sequence. */
+  /**
+   * Generation in the tenant's namespace; the signal cancels it and frees its sequence. A reader
+   * that falls behind pauses it in the scheduler (STREAM_MAX_BUFFERED_EVENTS unread) and is
+   * cancelled after STREAM_STALL_TIMEOUT_MS paused. A prompt that can never fit is a 400 before
+   * the first event, a full pool a 503.
+   */
   async *generate(tenantId: string, request: Omit<GenerateRequest, 'namespace'>, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
+    const options = {
+      maxBufferedEvents: this.config.get('STREAM_MAX_BUFFERED_EVENTS', { infer: true }),
+      stallTimeoutMs: this.config.get('STREAM_STALL_TIMEOUT_MS', { infer: true }),
+    };
     try {
-      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal);
+      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal, options);
     } catch (err) {
-      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+      throw apiErrorOf(err);
     }
   }
 
