@@ -21,6 +21,14 @@ describe('chatMessages', () => {
     ]);
     expect(() => chatMessages([{ role: 'system', content: 's' }], 'SYS')).toThrow(/prompt_id supplies the system message/);
   });
+
+  it("marks the request's messages as holding special tokens only when the operator allows it, never the registered prompt", () => {
+    expect(chatMessages([{ role: 'user', content: 'q' }], 'SYS', true)).toEqual([
+      { role: 'system', content: 'SYS' },
+      { role: 'user', content: 'q', specialTokens: true },
+    ]);
+    expect(chatMessages([{ role: 'user', content: 'q' }])).toEqual([{ role: 'user', content: 'q' }]);
+  });
 });
 
 describe('resolveMaxTokens', () => {

@@ -47,3 +47,18 @@ describe('engine and serving variables', () => {
     expect(bad).toThrow(/BODY_LIMIT_BYTES="lots": must be an integer number/);
   });
 });
+
+describe('capacity, fairness and streaming variables', () => {
+  it('has defaults and converts values', () => {
+    const env = validateEnvironment({ PINNED_POOL_FRACTION: '0.25', CHAT_CONTENT_SPECIAL_TOKENS: 'true', MAX_RUNNING_PER_TENANT: '8' });
+    expect(env).toMatchObject({ PINNED_POOL_FRACTION: 0.25, CHAT_CONTENT_SPECIAL_TOKENS: true, MAX_RUNNING_PER_TENANT: 8, STREAM_MAX_BUFFERED_EVENTS: 512, DB_POOL_SIZE: 20 });
+    expect(validateEnvironment({})).toMatchObject({ PINNED_POOL_FRACTION: 0.5, CHAT_CONTENT_SPECIAL_TOKENS: false, MAX_RUNNING_PER_TENANT: 0, PINNED_TOKENS_QUOTA: 16384 });
+  });
+
+  it('rejects bad values', () => {
+    const bad = () => validateEnvironment({ PINNED_POOL_FRACTION: '1.5', CHAT_CONTENT_SPECIAL_TOKENS: 'yes', DB_POOL_SIZE: '1' });
+    expect(bad).toThrow(/PINNED_POOL_FRACTION="1.5": must not be greater than 1/);
+    expect(bad).toThrow(/CHAT_CONTENT_SPECIAL_TOKENS="yes": must be a boolean value/);
+    expect(bad).toThrow(/DB_POOL_SIZE="1": must not be less than 2/);
+  });
+});

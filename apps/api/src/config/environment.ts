@@ -1,7 +1,7 @@
 // Every environment variable the API reads, validated at boot. A bad value stops boot with a
 // message naming the variable and what is wrong. The README's configuration table mirrors this.
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 
 import { displayValue } from './secrets';
 
@@ -9,6 +9,7 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toNumber = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' || value === '' ? false : value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 export class Environment {
@@ -70,6 +71,22 @@ export class Environment {
    */
   @Transform(toInt) @IsInt() @Min(0)
   PINNED_TOKENS_QUOTA = 16384;
+
+  /** Special-token text in chat messages is parsed as special tokens (trusted clients only); default: text. */
+  @Transform(toBoolean) @IsBoolean()
+  CHAT_CONTENT_SPECIAL_TOKENS = false;
+
+  /** Running sequences of one tenant at most (0: no cap); admission is round robin over tenants. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(4096)
+  MAX_RUNNING_PER_TENANT = 0;
+
+  /** Unread events of one generation before its sequences pause in the engine (a slow reader). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  STREAM_MAX_BUFFERED_EVENTS = 512;
+
+  /** A generation paused for a slow reader this long (ms) is cancelled; 0: never. */
+  @Transform(toInt) @IsInt() @Min(0)
+  STREAM_STALL_TIMEOUT_MS = 120_000;
 
   /** Fraction of the KV pool that all tenants' pinned prompts together may hold. */
   @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
