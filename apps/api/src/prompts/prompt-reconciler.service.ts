@@ -130,6 +130,8 @@ export class PromptReconciler implements OnApplicationShutdown {
       if (wanted.has(versionId)) continue;
       if (await this.unpin(versionId, pin)) report.unpinned += 1;
     }
+    // Hints of versions deleted before they were pinned.
+    for (const versionId of this.tokenHints.keys()) if (!wanted.has(versionId)) this.tokenHints.delete(versionId);
     if (report.skipped.length > 0) this.logger.warn(`pinned budget full: skipped ${report.skipped.join(', ')}`);
     return report;
   }
