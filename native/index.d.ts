@@ -22,19 +22,38 @@ export type Device = 'auto' | 'cpu' | 'cuda';
 /** Reports the backend the device would get (default 'auto'); throws if it asks for cuda where there is none. */
 export function backendInfo(device?: Device): BackendInfo;
 
-export interface MemoryBandwidth {
-  bytes: number;
+/** What this machine can do, measured with every thread of the engine's global pool. */
+export interface MachineLimits {
   threads: number;
-  /** memcpy bandwidth counting read + write, all threads of the pool. */
+  /** The SIMD level of the kernels: "avx512", "avx2" or "portable". */
+  simd: string;
+  /** fp32 FMA peak of the GEMM kernels' instruction set, all threads (register-only loop). */
+  fmaGflops: number;
+  /** Bytes of the buffer the bandwidth probes ran over. */
+  bytes: number;
+  /** memcpy bandwidth counting read + write, all threads. */
   copyGBps: number;
   copyOneWayGBps: number;
   /** Streaming read bandwidth, all threads. */
   readGBps: number;
-  checksum: number;
 }
 
-/** Host memory bandwidth with every thread of the engine's pool (for the kernel benchmark). */
-export function memoryBandwidth(bytes: number, iterations: number): MemoryBandwidth;
+/** The FMA peak and memory bandwidth (buffer of `bytes`, default 512 MiB; best of `iterations`, default 3). */
+export function machineLimits(bytes?: number, iterations?: number): MachineLimits;
+
+/** Times the linear layers' GEMM (model/gemm.h) on random weights: median of `reps` calls. */
+export function gemmBench(spec?: {
+  /** T: rows of X (a prefill piece or a decode batch); default 512. */
+  tokens?: number;
+  /** N: output features (default 2816). */
+  rows?: number;
+  /** K: input features (default 1024). */
+  cols?: number;
+  dtype?: 'fp32' | 'fp16' | 'bf16';
+  /** 'swiglu': a gate/up pair with the fused epilogue (twice the FLOPs). */
+  mode?: 'store' | 'swiglu';
+  reps?: number;
+}): { seconds: number; gflops: number; weightBytes: number; weightGBps: number; threads: number };
 
 /** Storage dtype of the KV cache (compute is always fp32). */
 export type KvDType = 'fp32' | 'fp16' | 'bf16';
@@ -73,6 +92,8 @@ export interface CacheChunk {
   lastUseMs: number;
   /** Inserts that reused the chunk (shared, or copied from when partially matching). */
   hits: number;
+  /** Its prefix hash (16 hex digits) once full and computed, as in the runtime's 'kv' events; else null. */
+  hash: string | null;
 }
 
 export interface CacheCounters {
@@ -234,6 +255,8 @@ export interface LoadRuntimeOptions {
   decodeMethod?: DecodeMethod;
   /** Running sequences of one namespace at most (default 0: no cap). Admission is round robin over namespaces. */
   maxRunningPerNamespace?: number;
+  /** Emit 'kv' events: chunks that became shareable or were evicted (for prefix-aware routers). Default false. */
+  kvEvents?: boolean;
   /** Receives the scheduler's events in batches, on the JS thread. */
   onEvents: (events: RuntimeEvent[]) => void;
 }
@@ -287,7 +310,18 @@ export type RuntimeEvent =
     }
   | { type: 'unpinned'; requestId: number; tokens: number }
   | { type: 'snapshot'; requestId: number; snapshot: CacheSnapshot }
-  | { type: 'error'; requestId: number; message: string; code: RuntimeErrorCode };
+  | { type: 'error'; requestId: number; message: string; code: RuntimeErrorCode }
+  | { type: 'kv'; requestId: 0; events: CacheChange[] };
+
+/**
+ * A change of the shareable chunks (LoadRuntimeOptions.kvEvents), in order: 'stored' when a chunk
+ * became full and computed, 'removed' when it was evicted. hash chains the namespace and every
+ * token from the root (hash = H(parent's hash or H(namespace), tokens)): equal prefixes of one
+ * namespace hash equal on every replica, never across namespaces. Hashes are 16 hex digits.
+ */
+export type CacheChange =
+  | { type: 'stored'; hash: string; parentHash: string | null; namespace: string; tokens: Int32Array }
+  | { type: 'removed'; hash: string };
 
 /**
  * Why a request failed: ERR_PROMPT_TOO_LARGE (more than the whole pool; also thrown at once by

@@ -16,6 +16,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const native = require('../index.js');
+const { machineFacts } = require('./machine-facts');
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -119,12 +120,16 @@ function timeBoth(builds) {
       for (let s = 0; s < STEPS; s++) built.cache.decodeAttention(built.seqs, st.step++ % built.nLayers, q, { method, out });
       st.runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / STEPS);
     }
-    copy.push(native.memoryBandwidth(COPY_PROBE_BYTES, 2).copyGBps);
+    copy.push(native.machineLimits(COPY_PROBE_BYTES, 1).copyGBps);
   }
   const res = { copyGBps: median(copy) };
   for (const [method, built] of Object.entries(builds))
     res[method] = { us: median(state[method].runs), runs: state[method].runs, stats: built.cache.decodeStats(method) };
   return res;
+}
+
+function attnFlops(row) {
+  return 4 * BATCH * HEADS * HEAD_DIM * (row.shared + row.unshared);
 }
 
 function storedPerLayer(cache, nLayers) {
@@ -136,7 +141,10 @@ function layersFor(bytesPerLayer) {
 }
 
 function main() {
-  const bw = native.memoryBandwidth(1 << 30, quick ? 3 : 5);
+  const facts = machineFacts(native, 1 << 30, quick ? 3 : 5);
+  console.log(JSON.stringify({ machine: facts }));
+  const bw = { copyGBps: facts.limits.copy_GBps, readGBps: facts.limits.read_GBps, fmaGflops: facts.limits.fma_gflops };
+  // FLOPs of one layer's decode attention: QK^T and PV, 2 flops per multiply-add.
   const lines = [];
   const summary = [];
   const common = { device, heads: HEADS, kv_heads: KV_HEADS, head_dim: HEAD_DIM, chunk: CHUNK, batch: BATCH, dtype, threads: info.threads };
@@ -170,6 +178,8 @@ function main() {
         copy_GBps: Math.round(timed.copyGBps * 100) / 100,
         bandwidth_vs_copy: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9 / timed.copyGBps) * 100) / 100,
         read_GBps: Math.round(bw.readGBps * 100) / 100,
+        attention_gflops: Math.round((attnFlops(row) / (t.us * 1e-6) / 1e9) * 100) / 100,
+        fma_peak_fraction: Math.round((attnFlops(row) / (t.us * 1e-6) / 1e9 / bw.fmaGflops) * 1000) / 1000,
         layers_rotated: built.nLayers,
         us_runs: t.runs.map((x) => Math.round(x)),
       };
@@ -188,10 +198,10 @@ function main() {
       storedWithin: sharedStored - idealBytes <= BATCH * chunkBytesPerLayer,
     });
   }
-  writeResults(lines, summary, bw);
+  writeResults(lines, summary, bw, facts);
 }
 
-function writeResults(lines, summary, bw) {
+function writeResults(lines, summary, bw, facts) {
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*/, '');
   const base = path.join(outDir, `kernel-${stamp}${quick ? '-quick' : ''}`);
@@ -200,7 +210,7 @@ function writeResults(lines, summary, bw) {
     date: new Date().toISOString(),
     device,
     node: process.version,
-    memory: bw,
+    machine: facts,
     method: 'median of interleaved repeats; TPP on a shared-prefix cache rotating layers past L3, baseline on an unshared cache',
   };
   fs.writeFileSync(`${base}.json`, JSON.stringify({ meta, results: lines }, null, 2));
@@ -209,13 +219,13 @@ function writeResults(lines, summary, bw) {
     `# Kernel benchmark (CPU), ${meta.date}`,
     '',
     `Command: \`${meta.command}\`. Device: ${device}. Storage ${dtype}, compute fp32. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}, batch ${BATCH}.`,
-    `Memory (all threads) at start: copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time.`,
+    `CPU: ${facts.cpu.model}, ${facts.cpu.cpus} CPUs, ${(facts.cpu.simd_flags || []).join(' ')}, L3 ${facts.cpu.l3}. Measured at start (all threads): FMA peak ${bw.fmaGflops.toFixed(1)} GFLOPS, copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time; "% FMA" = attention FLOPs / time / FMA peak.`,
     '',
-    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP % FMA | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map(
       (s) =>
-        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${s.copyGBps.toFixed(1)} | ${s.baseline.bandwidth_vs_copy} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
+        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${(100 * s.tpp.fma_peak_fraction).toFixed(1)}% | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${s.copyGBps.toFixed(1)} | ${s.baseline.bandwidth_vs_copy} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
     ),
     '',
   ];

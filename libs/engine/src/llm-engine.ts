@@ -11,7 +11,7 @@ import { EngineError } from './engine-error';
 import { EventQueue } from './event-queue';
 import { StreamDecoder } from './text/stream-decoder';
 import { ChatMessage, TextTokenizer } from './text/text-tokenizer';
-import type { CacheSnapshot, EngineOptions, EngineStats, GenerateEvent, GenerateOptions, GenerateRequest, ModelInfo, PrewarmResult } from './types';
+import type { CacheChange, CacheSnapshot, EngineOptions, EngineStats, GenerateEvent, GenerateOptions, GenerateRequest, ModelInfo, PrewarmResult } from './types';
 
 /** Unread events per generation before its sequences pause (GenerateOptions.maxBufferedEvents). */
 export const DEFAULT_MAX_BUFFERED_EVENTS = 512;
@@ -30,6 +30,7 @@ export class LlmEngine {
     private readonly tokenizer: TextTokenizer,
     readonly model: ModelInfo,
     readonly backend: BackendInfo,
+    private readonly onKvEvents?: (changes: CacheChange[]) => void,
   ) {}
 
   static async load(opts: EngineOptions): Promise<LlmEngine> {
@@ -53,6 +54,7 @@ export class LlmEngine {
       sharing: opts.sharing ?? true,
       decodeMethod: opts.decodeMethod ?? 'tpp',
       maxRunningPerNamespace: opts.maxRunningPerNamespace ?? 0,
+      kvEvents: opts.onKvEvents !== undefined,
       onEvents: (events) => engine?.dispatch(events),
     });
     const info = runtime.info();
@@ -66,7 +68,7 @@ export class LlmEngine {
       nLayers: ckpt.config.nLayers,
       hiddenSize: ckpt.config.hidden,
     };
-    engine = new LlmEngine(runtime, tokenizer, model, backend);
+    engine = new LlmEngine(runtime, tokenizer, model, backend, opts.onKvEvents);
     return engine;
   }
 
@@ -266,7 +268,10 @@ export class LlmEngine {
   }
 
   private dispatch(events: RuntimeEvent[]): void {
-    for (const e of events) this.handlers.get(e.requestId)?.(e);
+    for (const e of events) {
+      if (e.type === 'kv') this.onKvEvents?.(e.events);
+      else this.handlers.get(e.requestId)?.(e);
+    }
   }
 
   private assertOpen(): void {

@@ -1,6 +1,6 @@
 // Public types of @chunkserve/engine. The runtime's own shapes (snapshot, stats, finish
 // reasons) are the addon's (native/index.d.ts), re-exported, never re-declared.
-import type { DecodeMethod, Device, FinishReason, KvDType, RuntimeRequest } from '@chunkserve/native';
+import type { CacheChange, DecodeMethod, Device, FinishReason, KvDType, RuntimeRequest } from '@chunkserve/native';
 
 import type { ChatMessage } from './text/text-tokenizer';
 
@@ -23,6 +23,8 @@ export interface EngineOptions {
   decodeMethod?: DecodeMethod;
   /** Running sequences of one namespace (tenant) at most; 0 (default): no cap. Admission is round robin over namespaces. */
   maxRunningPerNamespace?: number;
+  /** Receives the KV cache's changes (chunks stored / evicted) in order, for prefix-aware routing. */
+  onKvEvents?: (changes: CacheChange[]) => void;
 }
 
 /** How a generation's stream treats a reader that falls behind (LlmEngine.generate). */
@@ -72,7 +74,7 @@ export interface PrewarmResult {
 }
 
 // The cache snapshot and the runtime's statistics have one shape everywhere: the addon's.
-export type { CacheCounters, CacheSnapshot, CacheChunk, RuntimeStats as EngineStats } from '@chunkserve/native';
+export type { CacheChange, CacheCounters, CacheSnapshot, CacheChunk, RuntimeStats as EngineStats } from '@chunkserve/native';
 
 export interface ModelInfo {
   id: string;

@@ -1,6 +1,9 @@
 // Limits and fairness of the runtime: a reader that falls behind pauses its sequences (bounded
 // memory) or is cancelled after a stall; prompts the pool can never hold are refused at once;
 // errors carry codes; one namespace's burst does not hold back another's request.
+import { loadRuntime } from '@chunkserve/native';
+
+import { loadCheckpoint } from '../src/checkpoint/load-checkpoint';
 import { engineErrorCode } from '../src/engine-error';
 import { LlmEngine } from '../src/llm-engine';
 import { collect, makeTinyModel, someTokens, tmpDir } from './helpers';
@@ -86,5 +89,18 @@ describe('runtime limits', () => {
     expect(done.every((d) => d.done[0].finishReason === 'length')).toBe(true);
     // FIFO admission would serve 'quiet' after all 12 of 'busy' (6 rounds of 2): it came first.
     expect(smallMs).toBeLessThan(rest);
+  });
+
+  it('the addon refuses a request id that is still in flight (the scheduler keys requests by id)', async () => {
+    const ckpt = loadCheckpoint(model.dir);
+    const runtime = await loadRuntime({ config: ckpt.config, files: ckpt.files, tensors: ckpt.tensors, chunkSize: 16, kvCacheBytes: 1 << 20, onEvents: () => {} });
+    try {
+      const request = { namespace: 'dup', promptTokens: someTokens(20, 9), maxTokens: 50 };
+      runtime.submit(7, request);
+      expect(() => runtime.submit(7, request)).toThrow(/request id 7 is already in flight/);
+      expect(() => runtime.prewarm(7, 'dup', someTokens(20, 9))).toThrow(/already in flight/);
+    } finally {
+      runtime.close();
+    }
   });
 });

@@ -1,60 +1,81 @@
-// memoryBandwidth(bytes, iterations): host memory bandwidth with all threads of the pool, the
-// yardstick the kernel benchmark compares its effective KV bandwidth with.
+// Benchmark helpers for JS (native/bench):
+//   machineLimits(bytes?, iterations?)  the FMA peak and memory bandwidth of this machine, with
+//                                       every thread of the pool (common/machine_limits.h)
+//   gemmBench({ tokens, rows, cols, dtype, mode, reps })
+//                                       times the linear layers' GEMM on random weights
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
+#include <random>
 #include <vector>
 
 #include "addon/js_args.h"
 #include "addon/registry.h"
-#include "common/thread_pool.h"
+#include "common/machine_limits.h"
+#include "model/gemm.h"
 
 namespace chunkserve {
 
-static Napi::Value MemoryBandwidth(const Napi::CallbackInfo& info) {
+static Napi::Value MachineLimitsJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const size_t bytes = static_cast<size_t>(js::to_int(js::arg(info, 0), "bytes", 1 << 20, int64_t(1) << 34)) / 4096 * 4096;
-  const int iters = static_cast<int>(js::to_int(js::arg(info, 1), "iterations", 1, 1000));
-  ThreadPool& pool = ThreadPool::global();
-  const int parts = pool.size() * 8;
-  const size_t part = bytes / parts / 64 * 64;
-  std::vector<uint8_t> src(bytes, 1), dst(bytes, 0);  // [bytes] each, touched so pages exist
-  std::vector<double> sums(parts);
-  using clock = std::chrono::steady_clock;
-  double best_copy = 1e30, best_read = 1e30;
-  for (int it = 0; it < iters; ++it) {
-    auto t0 = clock::now();
-    pool.parallel_for(parts, [&](int64_t i, int) { std::memcpy(dst.data() + i * part, src.data() + i * part, part); });
-    auto t1 = clock::now();
-    pool.parallel_for(parts, [&](int64_t i, int) {
-      const float* p = reinterpret_cast<const float*>(src.data() + i * part);  // [part / 4]
-      float a0 = 0, a1 = 0, a2 = 0, a3 = 0;  // four chains so the loop is load-bound, not add-bound
-      for (size_t j = 0; j + 4 <= part / 4; j += 4) {
-        a0 += p[j];
-        a1 += p[j + 1];
-        a2 += p[j + 2];
-        a3 += p[j + 3];
-      }
-      sums[i] = a0 + a1 + a2 + a3;
-    });
-    auto t2 = clock::now();
-    best_copy = std::min(best_copy, std::chrono::duration<double>(t1 - t0).count());
-    best_read = std::min(best_read, std::chrono::duration<double>(t2 - t1).count());
-  }
-  const double moved = static_cast<double>(part) * parts;
+  const Napi::Value b = js::arg(info, 0), it = js::arg(info, 1);
+  const size_t bytes = static_cast<size_t>(js::is_missing(b) ? 512 << 20 : js::to_int(b, "bytes", 1 << 20, int64_t(1) << 34));
+  const int iters = static_cast<int>(js::is_missing(it) ? 3 : js::to_int(it, "iterations", 1, 1000));
+  const MachineLimits m = measure_machine_limits(ThreadPool::global(), bytes, iters);
   Napi::Object out = Napi::Object::New(env);
-  out.Set("bytes", moved);
+  out.Set("threads", m.threads);
+  out.Set("simd", m.simd);
+  out.Set("fmaGflops", m.fma_gflops);
+  out.Set("bytes", m.probed_bytes);
+  out.Set("copyGBps", m.copy_gbps);
+  out.Set("copyOneWayGBps", m.copy_one_way_gbps);
+  out.Set("readGBps", m.read_gbps);
+  return out;
+}
+
+static Napi::Value GemmBench(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const js::Fields o(js::is_missing(js::arg(info, 0)) ? Napi::Object::New(env) : js::arg(info, 0), "spec");
+  const int64_t T = o.integer("tokens", 512, 1, 1 << 16);
+  const int64_t N = o.integer("rows", 2816, 1, 1 << 20);
+  const int64_t K = o.integer("cols", 1024, 1, 1 << 20);
+  const int reps = static_cast<int>(o.integer("reps", 5, 1, 1000));
+  const DType dt = parse_dtype(o.choice("dtype", "fp32", {"fp32", "fp16", "bf16"}));
+  const bool swiglu = o.choice("mode", "store", {"store", "swiglu"}) == "swiglu";
+  ThreadPool& pool = ThreadPool::global();
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> uni(-1.f, 1.f);
+  std::vector<float> wf(static_cast<size_t>(N * K)), x(static_cast<size_t>(T * K));
+  for (float& v : wf) v = uni(rng) * 0.05f;
+  for (float& v : x) v = uni(rng);
+  std::vector<uint8_t> wb(wf.size() * dtype_size(dt));
+  store_as(dt, wf.data(), wb.data(), wf.size());
+  const WeightMatrix wm{wb.data(), dt, N, K};
+  const int nr = gemm_kernels().nr;
+  const PackedMatrix pm = swiglu ? pack_pairs(wm, wm, nr, pool) : pack_matrix(wm, nr, pool);
+  std::vector<float> y(static_cast<size_t>(T * N)), scratch(swiglu ? static_cast<size_t>(T * gemm_swiglu_scratch_cols(pm)) : 0);
+  const GemmJob job{&pm, swiglu ? GemmMode::SwiGLU : GemmMode::Store, y.data(), N, nullptr, scratch.data()};
+  gemm(x.data(), T, &job, 1, pool);  // warm-up
+  std::vector<double> secs;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    gemm(x.data(), T, &job, 1, pool);
+    secs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(secs.begin(), secs.end());
+  const double s = secs[secs.size() / 2];
+  const double flops = 2.0 * T * K * N * (swiglu ? 2 : 1);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("seconds", s);
+  out.Set("gflops", flops / s / 1e9);
+  out.Set("weightBytes", static_cast<double>(pm.bytes()));
+  out.Set("weightGBps", static_cast<double>(pm.bytes()) / s / 1e9);
   out.Set("threads", pool.size());
-  out.Set("copyGBps", 2 * moved / best_copy / 1e9);  // read + write, as memcpy bandwidth is usually quoted
-  out.Set("copyOneWayGBps", moved / best_copy / 1e9);
-  out.Set("readGBps", moved / best_read / 1e9);
-  out.Set("checksum", sums[0]);
   return out;
 }
 
 static AddonRegistrar registrar([](Napi::Env env, Napi::Object exports) {
-  exports.Set("memoryBandwidth", Napi::Function::New(env, MemoryBandwidth, "memoryBandwidth"));
+  exports.Set("machineLimits", Napi::Function::New(env, MachineLimitsJs, "machineLimits"));
+  exports.Set("gemmBench", Napi::Function::New(env, GemmBench, "gemmBench"));
 });
 
 }  // namespace chunkserve

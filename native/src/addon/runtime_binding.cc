@@ -54,6 +54,9 @@ class EventChannel {
     };
   }
 
+  // Whether events are still expected for id (ids may be reused only once their request ended).
+  bool in_flight(int64_t id) const { return state_->remaining.count(id) != 0; }
+
   // A request now in flight: n ending events (index.d.ts) will end it.
   void expect(Napi::Env env, int64_t id, int32_t n) {
     state_->remaining[id] = n;
@@ -118,11 +121,19 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
   int64_t request_id(const Napi::CallbackInfo& info) {
     return js::to_int(js::arg(info, 0), "id", 0, INT64_C(9007199254740991));
   }
+  // The id of a new request: refused while an earlier request with that id is in flight (the
+  // scheduler keys its requests by id).
+  int64_t new_request_id(const Napi::CallbackInfo& info) {
+    const int64_t id = request_id(info);
+    if (events_->in_flight(id))
+      throw Napi::Error::New(info.Env(), "request id " + std::to_string(id) + " is already in flight");
+    return id;
+  }
 
   Napi::Value Submit(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Scheduler& s = sched(env);
-    const int64_t id = request_id(info);
+    const int64_t id = new_request_id(info);
     GenerateParams p = js::guarded(env, [&] { return parse_generate_request(js::arg(info, 1)); });
     const int32_t n = p.n;
     js::guarded(env, [&] { s.submit(id, std::move(p)); });
@@ -135,7 +146,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
   Napi::Value PrefixCall(const Napi::CallbackInfo& info, Post post) {
     Napi::Env env = info.Env();
     Scheduler& s = sched(env);
-    const int64_t id = request_id(info);
+    const int64_t id = new_request_id(info);
     const std::string ns = js::to_string(js::arg(info, 1), "namespace");
     auto tokens = js::to_tokens(js::arg(info, 2), "tokens", 0, INT32_MAX);
     js::guarded(env, [&] { post(s, id, ns, std::move(tokens)); });
@@ -156,7 +167,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
   Napi::Value Snapshot(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Scheduler& s = sched(env);
-    const int64_t id = request_id(info);
+    const int64_t id = new_request_id(info);
     const Napi::Value ns = js::arg(info, 1);
     s.snapshot(id, js::is_missing(ns) ? "" : js::to_string(ns, "namespace"));
     events_->expect(env, id, 1);

@@ -2,6 +2,8 @@
 
 #include "addon/snapshot_to_js.h"
 
+#include <algorithm>
+
 namespace chunkserve {
 
 namespace {
@@ -49,7 +51,38 @@ void set_prewarmed(Napi::Env env, Napi::Object o, const RuntimeEvent& e) {
   o.Set("chunkIds", ids);
 }
 
+std::string hex(uint64_t h) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) s[i] = digits[h & 15];
+  return s;
+}
+
+void set_kv_events(Napi::Env env, Napi::Object o, const RuntimeEvent& e) {
+  o.Set("type", "kv");
+  Napi::Array list = Napi::Array::New(env, e.cache_events.size());
+  for (size_t i = 0; i < e.cache_events.size(); ++i) {
+    const CacheEvent& c = e.cache_events[i];
+    Napi::Object x = Napi::Object::New(env);
+    x.Set("hash", hex(c.hash));
+    if (c.kind == CacheEvent::Kind::Stored) {
+      x.Set("type", "stored");
+      x.Set("parentHash", c.parent_hash == 0 ? env.Null() : Napi::Value(Napi::String::New(env, hex(c.parent_hash))));
+      x.Set("namespace", c.ns);
+      Napi::Int32Array tokens = Napi::Int32Array::New(env, c.tokens.size());
+      std::copy(c.tokens.begin(), c.tokens.end(), tokens.Data());
+      x.Set("tokens", tokens);
+    } else {
+      x.Set("type", "removed");
+    }
+    list.Set(static_cast<uint32_t>(i), x);
+  }
+  o.Set("events", list);
+}
+
 }  // namespace
+
+std::string cache_hash_hex(uint64_t h) { return h == 0 ? std::string() : hex(h); }
 
 Napi::Object event_to_js(Napi::Env env, const RuntimeEvent& e) {
   Napi::Object o = Napi::Object::New(env);
@@ -71,6 +104,9 @@ Napi::Object event_to_js(Napi::Env env, const RuntimeEvent& e) {
     case EventKind::Snapshot:
       o.Set("type", "snapshot");
       o.Set("snapshot", snapshot_to_js(env, *e.snapshot, e.snapshot_namespace));
+      break;
+    case EventKind::KvEvents:
+      set_kv_events(env, o, e);
       break;
     case EventKind::Error:
       o.Set("type", "error");

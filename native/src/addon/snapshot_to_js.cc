@@ -1,5 +1,7 @@
 #include "addon/snapshot_to_js.h"
 
+#include "addon/runtime_events.h"
+
 namespace chunkserve {
 
 Napi::Object counters_to_js(Napi::Env env, const CacheCounters& c) {
@@ -40,6 +42,7 @@ Napi::Object snapshot_to_js(Napi::Env env, const CacheSnapshot& snap, const std:
     o.Set("lastUse", static_cast<double>(c.last_use));
     o.Set("lastUseMs", static_cast<double>(c.last_use_ms));
     o.Set("hits", static_cast<double>(c.hits));
+    o.Set("hash", c.hash == 0 ? env.Null() : Napi::Value(Napi::String::New(env, cache_hash_hex(c.hash))));
     chunks.Set(n++, o);
   }
   Napi::Object out = Napi::Object::New(env);

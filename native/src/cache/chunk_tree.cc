@@ -89,6 +89,7 @@ ChunkId ChunkTree::allocate(NamespaceId ns, ChunkId parent, uint64_t now) {
   r.last_use = now;
   r.last_use_ms = 0;
   r.hits = 0;
+  r.hash = 0;
   r.in_use = true;
   children_mut(ns, parent).push_back(id);
   if (parent != kNoChunk) refresh(parent);  // it has a child now: no longer an evictable leaf
@@ -99,6 +100,12 @@ ChunkId ChunkTree::allocate(NamespaceId ns, ChunkId parent, uint64_t now) {
 bool ChunkTree::evict_one() {
   if (lru_.empty()) return false;
   const ChunkId id = lru_.begin()->second;
+  if (event_log_ != nullptr && chunks_[id].hash != 0) {
+    CacheEvent e;
+    e.kind = CacheEvent::Kind::Removed;
+    e.hash = chunks_[id].hash;
+    event_log_->push_back(std::move(e));
+  }
   release(id);
   ++evictions_;
   return true;

@@ -23,6 +23,7 @@ struct ChunkRecord {
   uint64_t last_use = 0;        // logical clock: the eviction order
   int64_t last_use_ms = 0;      // wall clock (ms since the epoch), for people
   uint64_t hits = 0;            // inserts that reused it (shared, or copied from when partial)
+  uint64_t hash = 0;            // once committed (full and computed): CacheEvent's prefix hash
   bool in_use = false;          // false: on the free list
   bool reclaimable = false;     // in_use && ref == 0 && pins == 0 (counted in n_reclaimable)
   bool in_lru = false;          // in the eviction set under key lru_key
@@ -68,8 +69,10 @@ class ChunkTree {
   // Takes a chunk (free list first, else evicts the LRU evictable leaf) and links it under parent.
   // Throws CacheFullError when neither exists.
   ChunkId allocate(NamespaceId ns, ChunkId parent, uint64_t now);
-  // Evicts the least recently used evictable leaf; false when there is none.
+  // Evicts the least recently used evictable leaf; false when there is none. With an event log
+  // set, the eviction of a committed chunk appends a Removed CacheEvent to it.
   bool evict_one();
+  void set_event_log(std::vector<CacheEvent>* log) { event_log_ = log; }
   uint64_t evictions() const { return evictions_; }
   // Frees one evictable leaf now without counting an eviction (an empty tail nobody needs).
   void discard(ChunkId id);
@@ -93,6 +96,7 @@ class ChunkTree {
   std::set<std::pair<uint64_t, ChunkId>> lru_;  // evictable leaves by (last_use, id)
   size_t n_reclaimable_ = 0;
   uint64_t evictions_ = 0;
+  std::vector<CacheEvent>* event_log_ = nullptr;  // KvCache's, when it records events
   std::unordered_map<std::string, NamespaceId> ns_ids_;
   std::vector<std::string> ns_names_;
   std::vector<std::vector<ChunkId>> ns_roots_;  // [n_namespaces] chunks under each root

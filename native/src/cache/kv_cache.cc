@@ -23,9 +23,28 @@ size_t chunks_for(size_t tokens, int32_t c) { return tokens / c + 1; }
 
 }  // namespace
 
+// FNV-1a over 64-bit words, then a splitmix finaliser: the CacheEvent prefix hash.
+uint64_t mix_hash(uint64_t h, uint64_t word) {
+  for (int i = 0; i < 8; ++i) h = (h ^ ((word >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+  return h;
+}
+uint64_t finish_hash(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return z == 0 ? 1 : z;  // 0 means "not committed"
+}
+uint64_t namespace_hash(const std::string& ns) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char ch : ns) h = (h ^ ch) * 0x100000001b3ull;
+  return finish_hash(h);
+}
+
 struct KvCache::Impl {
   Impl(int32_t capacity, int32_t c) : tree(capacity, c) {}
   ChunkTree tree;
+  bool record_events = false;
+  std::vector<CacheEvent> events;  // since the last drain, in order (the tree appends removals)
   std::map<SeqId, Sequence> seqs;
   SeqId next_seq = 0;
   uint64_t clock = 0;
@@ -74,6 +93,8 @@ KvCache::KvCache(const KvCacheConfig& config, std::unique_ptr<ChunkStorage> stor
     throw CacheError("KvCache: storage layout differs from the config");
   if (storage_->capacity() <= 0) throw CacheError("KvCache: storage holds no chunk");
   impl_ = std::make_unique<Impl>(storage_->capacity(), config_.chunk_size);
+  impl_->record_events = config_.record_events;
+  if (config_.record_events) impl_->tree.set_event_log(&impl_->events);
 }
 
 KvCache::~KvCache() = default;
@@ -301,9 +322,35 @@ void KvCache::mark_computed(SeqId seq, int32_t upto) {
   const int32_t c = config_.chunk_size;
   for (int32_t k = s.computed / c; k * c < upto; ++k) {
     ChunkRecord& r = impl_->tree.at(s.chunks[k]);
+    const bool was_committed = r.n_computed == c;
     r.n_computed = std::max(r.n_computed, std::min(c, upto - k * c));
+    if (!was_committed && r.n_computed == c && static_cast<int32_t>(r.tokens.size()) == c) commit(s.chunks[k]);
   }
   s.computed = upto;
+}
+
+// A chunk became full and computed (shareable from now on): its prefix hash, and a Stored event.
+void KvCache::commit(ChunkId id) {
+  ChunkTree& tree = impl_->tree;
+  ChunkRecord& r = tree.at(id);
+  const uint64_t parent = r.parent == kNoChunk ? namespace_hash(tree.namespace_name(r.ns)) : tree.at(r.parent).hash;
+  uint64_t h = parent;
+  for (int32_t t : r.tokens) h = mix_hash(h, static_cast<uint32_t>(t));
+  r.hash = finish_hash(h);
+  if (!impl_->record_events) return;
+  CacheEvent e;
+  e.kind = CacheEvent::Kind::Stored;
+  e.hash = r.hash;
+  e.parent_hash = r.parent == kNoChunk ? 0 : parent;
+  e.ns = tree.namespace_name(r.ns);
+  e.tokens = r.tokens;
+  impl_->events.push_back(std::move(e));
+}
+
+std::vector<CacheEvent> KvCache::drain_events() {
+  std::vector<CacheEvent> out;
+  out.swap(impl_->events);
+  return out;
 }
 
 bool KvCache::has_sequence(SeqId seq) const { return impl_->seqs.count(seq) != 0; }
@@ -423,6 +470,7 @@ CacheSnapshot KvCache::snapshot() const {
     info.last_use = r.last_use;
     info.last_use_ms = r.last_use_ms;
     info.hits = r.hits;
+    info.hash = r.hash;
     snap.chunks.push_back(std::move(info));
   }
   return snap;

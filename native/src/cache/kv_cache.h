@@ -66,6 +66,7 @@ struct KvCacheConfig {
   int chunk_size = 64;           // tokens per chunk (c)
   DType dtype = DType::F32;  // storage dtype; compute is fp32
   size_t pool_bytes = size_t(256) << 20;  // KV_CACHE_BYTES; capacity = pool_bytes / chunk_bytes
+  bool record_events = false;    // keep CacheEvents for drain_events() (KV events for routers)
 
   ChunkLayout layout() const { return ChunkLayout{n_layers, n_kv_heads, head_dim, chunk_size, dtype}; }
 };
@@ -110,6 +111,21 @@ struct CacheChunk {
   uint64_t last_use = 0;      // logical clock (increments per cache operation)
   int64_t last_use_ms = 0;    // wall clock of the last use, ms since the epoch
   uint64_t hits = 0;          // inserts that reused it (shared, or copied from when partial)
+  uint64_t hash = 0;          // CacheEvent prefix hash once committed (full and computed), else 0
+};
+
+// A change of the set of shareable chunks, for routers that score replicas by their cached
+// prefixes (vLLM's KV events: BlockStored / BlockRemoved). A chunk is stored when it becomes full
+// and computed (from then on inserts can share it) and removed when it is evicted. Its hash
+// chains its namespace and every token from the root: hash = H(parent's hash or H(namespace),
+// its tokens), so equal prefixes of one namespace hash equal on every replica, and never across
+// namespaces.
+struct CacheEvent {
+  enum class Kind { Stored, Removed } kind = Kind::Stored;
+  uint64_t hash = 0;
+  uint64_t parent_hash = 0;     // Stored: 0 under the namespace's root
+  std::string ns;               // Stored
+  std::vector<int32_t> tokens;  // Stored: chunk_size token ids
 };
 
 // Plain data for the dashboard (and for the runtime to return to JS).
@@ -201,6 +217,9 @@ class KvCache {
   // Evicts every evictable chunk (unreferenced, unpinned), e.g. to reset the prefix cache.
   size_t evict_all();
 
+  // The CacheEvents since the last call, oldest first (empty unless config.record_events).
+  std::vector<CacheEvent> drain_events();
+
   // ---- observation ------------------------------------------------------------------------
   // Increments whenever the set of sequences or any sequence's chunk list changes (insert,
   // remove, fork, a new tail chunk); decode plans rebuild their work lists only then.
@@ -213,6 +232,7 @@ class KvCache {
 
  private:
   struct Impl;  // tree, sequences, free list, LRU (kv_cache.cc)
+  void commit(ChunkId id);
   KvCacheConfig config_;
   ChunkLayout layout_;
   std::unique_ptr<ChunkStorage> storage_;

@@ -1,5 +1,7 @@
 #include "common/dtype.h"
 
+#include "common/cpu_features.h"
+
 #include <cctype>
 #include <stdexcept>
 
@@ -73,39 +75,48 @@ uint16_t float_to_half(float f) {
   return sign | static_cast<uint16_t>(v >> 13);
 }
 
+// The AVX2 + F16C versions (convert_avx2.cc), used where the CPU has them.
+void f32_to_f16_avx2(const float* src, uint16_t* dst, size_t n);
+void f16_to_f32_avx2(const uint16_t* src, float* dst, size_t n);
+void f32_to_bf16_avx2(const float* src, uint16_t* dst, size_t n);
+void bf16_to_f32_avx2(const uint16_t* src, float* dst, size_t n);
+
+static bool use_avx2() {
+  static const bool yes = simd_level() >= SimdLevel::Avx2;
+  return yes;
+}
+
 void store_as(DType t, const float* src, void* dst, size_t n) {
+  auto* d = static_cast<uint16_t*>(dst);
   switch (t) {
     case DType::F32:
       std::memcpy(dst, src, n * 4);
       return;
-    case DType::F16: {
-      auto* d = static_cast<uint16_t*>(dst);
+    case DType::F16:
+      if (use_avx2()) return f32_to_f16_avx2(src, d, n);
       for (size_t i = 0; i < n; ++i) d[i] = float_to_half(src[i]);
       return;
-    }
-    case DType::BF16: {
-      auto* d = static_cast<uint16_t*>(dst);
+    case DType::BF16:
+      if (use_avx2()) return f32_to_bf16_avx2(src, d, n);
       for (size_t i = 0; i < n; ++i) d[i] = float_to_bf16(src[i]);
       return;
-    }
   }
 }
 
 void load_as_float(DType t, const void* src, float* dst, size_t n) {
+  const auto* s = static_cast<const uint16_t*>(src);
   switch (t) {
     case DType::F32:
       std::memcpy(dst, src, n * 4);
       return;
-    case DType::F16: {
-      const auto* s = static_cast<const uint16_t*>(src);
+    case DType::F16:
+      if (use_avx2()) return f16_to_f32_avx2(s, dst, n);
       for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(s[i]);
       return;
-    }
-    case DType::BF16: {
-      const auto* s = static_cast<const uint16_t*>(src);
+    case DType::BF16:
+      if (use_avx2()) return bf16_to_f32_avx2(s, dst, n);
       for (size_t i = 0; i < n; ++i) dst[i] = bf16_to_float(s[i]);
       return;
-    }
   }
 }
 

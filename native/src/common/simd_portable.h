@@ -31,6 +31,10 @@ struct SimdPortable {
   static V add(V a, V b) { return map([&](int i) { return a.x[i] + b.x[i]; }); }
   static V sub(V a, V b) { return map([&](int i) { return a.x[i] - b.x[i]; }); }
   static V mul(V a, V b) { return map([&](int i) { return a.x[i] * b.x[i]; }); }
+  static V div(V a, V b) { return map([&](int i) { return a.x[i] / b.x[i]; }); }
+  // The first n (< W) lanes from / to memory; loads give 0 past them.
+  static V load_n(const float* p, int n) { return map([&](int i) { return i < n ? p[i] : 0.f; }); }
+  static void store_n(float* p, V a, int n) { std::memcpy(p, a.x, sizeof(float) * n); }
   static V max(V a, V b) { return map([&](int i) { return a.x[i] > b.x[i] ? a.x[i] : b.x[i]; }); }
   static V min(V a, V b) { return map([&](int i) { return a.x[i] < b.x[i] ? a.x[i] : b.x[i]; }); }
   static V fmadd(V a, V b, V c) { return map([&](int i) { return a.x[i] * b.x[i] + c.x[i]; }); }

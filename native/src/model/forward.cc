@@ -9,7 +9,7 @@ Forward::Forward(const ModelConfig& cfg, const ModelWeights& weights, Backend& b
     : cfg_(cfg), w_(weights), be_(backend) {}
 
 Forward::~Forward() {
-  for (float* p : {x_, xn_, q_, k_, v_, att_, proj_, gate_, up_, last_, logits_})
+  for (float* p : {x_, xn_, q_, k_, v_, att_, h_, last_, logits_})
     if (p != nullptr) be_.free(p);
 }
 
@@ -26,9 +26,7 @@ void Forward::ensure_capacity(int64_t n_rows, int64_t n_logits) {
     grow(k_, T * cfg_.kv_dim());
     grow(v_, T * cfg_.kv_dim());
     grow(att_, T * cfg_.q_dim());
-    grow(proj_, T * cfg_.hidden);
-    grow(gate_, T * cfg_.intermediate);
-    grow(up_, T * cfg_.intermediate);
+    grow(h_, T * cfg_.intermediate);
     cap_rows_ = T;
   }
   if (n_logits > cap_logits_) {
@@ -47,25 +45,22 @@ void Forward::run(KvCache& cache, DecodePlan& plan, const Batch& batch, std::vec
   ensure_capacity(T, n_out);
 
   const int H = cfg_.hidden, QD = cfg_.q_dim();
-  be_.embed(w_.embed, batch, x_);
+  be_.embed(batch, x_);
   for (int l = 0; l < cfg_.n_layers; ++l) {
     const LayerWeights& L = w_.layers[l];
     // Attention block: x += o_proj(attn(rope(q), rope(k), v)) of rms_norm(x).
     be_.rms_norm(x_, L.attn_norm.data(), T, H, cfg_.rms_eps, xn_);
-    be_.linear_qkv(xn_, T, L, q_, k_, v_);
+    be_.attn_qkv(l, xn_, T, q_, k_, v_);
     be_.rope(q_, batch, cfg_.n_heads);
     be_.rope(k_, batch, cfg_.n_kv_heads);
     be_.store_kv(cache, batch, l, k_, v_);
     if (n_dec > 0) be_.decode_attention(cache, plan, batch, l, cfg_.n_heads, q_, att_);
     for (const BatchSpan& s : batch.spans())
       if (s.row0 >= n_dec) be_.prefill_attention(cache, s, l, cfg_.n_heads, q_ + s.row0 * QD, att_ + s.row0 * QD);
-    be_.linear(att_, T, L.wo, nullptr, proj_);
-    be_.add(x_, proj_, T * H);
-    // MLP block: x += down(silu(gate(h)) * up(h)), h = rms_norm(x).
+    be_.attn_out(l, att_, T, x_);
+    // MLP block: x += down(silu(gate(xn)) * up(xn)), xn = rms_norm(x).
     be_.rms_norm(x_, L.mlp_norm.data(), T, H, cfg_.rms_eps, xn_);
-    be_.gate_up_swiglu(xn_, T, L, up_, gate_);
-    be_.linear(gate_, T, L.w_down, nullptr, proj_);
-    be_.add(x_, proj_, T * H);
+    be_.mlp(l, xn_, T, h_, x_);
   }
 
   // Final norm and lm_head only for the rows whose next token is wanted.
@@ -73,7 +68,7 @@ void Forward::run(KvCache& cache, DecodePlan& plan, const Batch& batch, std::vec
   const std::vector<int32_t>& rows = batch.logits_rows();
   for (int64_t o = 0; o < n_out; ++o)
     be_.rms_norm(x_ + static_cast<int64_t>(rows[o]) * H, w_.final_norm.data(), 1, H, cfg_.rms_eps, last_ + o * H);
-  be_.linear(last_, n_out, w_.lm_head, nullptr, logits_);
+  be_.lm_head(last_, n_out, logits_);
   be_.download(logits.data(), logits_, n_out * cfg_.vocab);
 }
 

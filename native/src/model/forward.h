@@ -38,9 +38,7 @@ class Forward {
   float* k_ = nullptr;      // [T, kv_dim]
   float* v_ = nullptr;      // [T, kv_dim]
   float* att_ = nullptr;    // [T, q_dim] attention output
-  float* proj_ = nullptr;   // [T, hidden] o_proj / down_proj output
-  float* gate_ = nullptr;   // [T, intermediate] SwiGLU output
-  float* up_ = nullptr;     // [T, intermediate] up projection (scratch)
+  float* h_ = nullptr;      // [T, intermediate] SwiGLU output
   float* last_ = nullptr;   // [n_logits, hidden] final-normed rows that need logits
   float* logits_ = nullptr; // [n_logits, vocab]
 };

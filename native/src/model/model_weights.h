@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "model/linear.h"
+#include "model/weight_matrix.h"
 #include "model/mapped_file.h"
 #include "model/model_config.h"
 

@@ -22,7 +22,8 @@ struct GenerateParams {
 
 // Every request id gets exactly one ending event: Done per choice (generate), Prewarmed,
 // Unpinned, Snapshot, or Error (which ends all of the request's choices).
-enum class EventKind { Token, Done, Prewarmed, Unpinned, Snapshot, Error };
+// KvEvents (request id 0) carry the cache's Stored/Removed chunks when the runtime records them.
+enum class EventKind { Token, Done, Prewarmed, Unpinned, Snapshot, Error, KvEvents };
 
 struct RuntimeEvent {
   EventKind kind = EventKind::Token;
@@ -48,6 +49,8 @@ struct RuntimeEvent {
   // Error
   std::string message;
   std::string error_code;  // common/coded_error.h: ERR_PROMPT_TOO_LARGE, ERR_CACHE_FULL, ERR_NOT_PINNED, ERR_ENGINE
+  // KvEvents
+  std::vector<CacheEvent> cache_events;
 };
 
 }  // namespace chunkserve

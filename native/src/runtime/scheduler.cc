@@ -53,6 +53,7 @@ Scheduler::Scheduler(const ModelConfig& cfg, std::unique_ptr<ModelWeights> weigh
     throw std::invalid_argument("kvCacheBytes (" + std::to_string(kv.pool_bytes) + ") is smaller than one chunk (" +
                                 std::to_string(kv.layout().chunk_bytes()) + " bytes)");
   cache_ = std::make_unique<KvCache>(kv, backend_->make_chunk_storage(kv.layout(), kv.pool_bytes));
+  backend_->load_weights(*weights_);  // the CPU backend packs them for its GEMM
   forward_ = std::make_unique<Forward>(cfg_, *weights_, *backend_);
   publish_stats();
   thread_ = std::thread([this] { loop(); });
@@ -185,6 +186,13 @@ void Scheduler::loop() {
     } catch (const std::exception& e) {
       fail_all(std::string("engine step failed: ") + e.what());  // a bug or an unexpected failure
     }
+    std::vector<CacheEvent> changes = cache_->drain_events();
+    if (!changes.empty()) {
+      RuntimeEvent e;
+      e.kind = EventKind::KvEvents;
+      e.cache_events = std::move(changes);
+      events_.push_back(std::move(e));
+    }
     publish_stats();
     std::vector<RuntimeEvent> out;
     out.swap(events_);
@@ -224,6 +232,15 @@ void Scheduler::intake() {
     controls.swap(controls_);
   }
   for (auto& r : fresh) {
+    if (requests_.count(r->id) != 0) {  // the id of a request in flight: refuse the newcomer, keep the other
+      RuntimeEvent e;
+      e.kind = EventKind::Error;
+      e.request_id = r->id;
+      e.message = "request id " + std::to_string(r->id) + " is already in flight";
+      e.error_code = kErrEngine;
+      events_.push_back(std::move(e));
+      continue;
+    }
     waiting_.push_back(r->p.ns, r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
     int64_t id = r->id;
     requests_[id] = std::move(r);

@@ -1,6 +1,7 @@
 // PAKV cache: sharing, copying, append/fork/remove, pinning, eviction and the strong guarantee,
 // with check_invariants() after every operation of a long random run.
 #include <algorithm>
+#include <set>
 
 #include "check.h"
 #include "kv_world.h"
@@ -134,4 +135,72 @@ TEST_CASE("random operations keep every invariant") {
     CHECK_EQ(counters.live_sequences, live.size());
     CHECK_EQ(counters.used_chunks + counters.free_chunks, counters.capacity_chunks);
   }
+}
+
+TEST_CASE("cache events replay to the set of committed chunks, evictions and namespaces included") {
+  for (uint64_t seed = 40; seed < 46; ++seed) {
+    Rng r(seed);
+    KvCacheConfig cfg = small_config(4, 20);
+    cfg.record_events = true;
+    KvWorld w(cfg);
+    std::set<uint64_t> replayed;  // what a router rebuilds from the events
+    std::vector<SeqId> live;
+    const auto base = check::random_tokens(r, 14);
+    for (int op = 0; op < 150; ++op) {
+      try {
+        if (live.empty() || r.chance(0.4)) {
+          auto p = base;
+          p.resize(r.below(15));
+          for (int t = r.below(9); t > 0; --t) p.push_back(r.below(1000));
+          if (p.empty()) p.push_back(3);
+          live.push_back(w.insert(r.chance(0.7) ? "a" : "b", p).seq);
+        } else if (r.chance(0.5)) {
+          std::vector<int32_t> toks(live.size());
+          for (int32_t& t : toks) t = r.below(1000);
+          w.append(live, toks);
+        } else {
+          const size_t i = r.below(static_cast<int>(live.size()));
+          w.remove(live[i]);
+          live.erase(live.begin() + i);
+        }
+      } catch (const CacheFullError&) {
+        w.remove(live.back());
+        live.pop_back();
+      }
+      for (const CacheEvent& e : w.cache.drain_events()) {
+        if (e.kind == CacheEvent::Kind::Stored) {
+          CHECK(e.tokens.size() == 4u);
+          CHECK(e.parent_hash == 0 || replayed.count(e.parent_hash) == 1);  // parents come first
+          replayed.insert(e.hash);
+        } else {
+          CHECK(replayed.erase(e.hash) == 1);
+        }
+      }
+      std::set<uint64_t> committed;
+      for (const CacheChunk& c : w.cache.snapshot().chunks)
+        if (c.hash != 0) committed.insert(c.hash);
+      CHECK(committed == replayed);
+    }
+    CHECK(w.cache.counters().evictions > 0);
+  }
+}
+
+TEST_CASE("equal prefixes hash equal in a namespace and differently across namespaces") {
+  Rng r(47);
+  KvCacheConfig cfg = small_config(4, 32);
+  cfg.record_events = true;
+  KvWorld w(cfg);
+  const auto p = check::random_tokens(r, 9);
+  w.insert("a", p);
+  w.insert("b", p);
+  auto ev = w.cache.drain_events();
+  REQUIRE(ev.size() == 4u);  // two full chunks in each namespace
+  CHECK(ev[0].hash != ev[2].hash);
+  KvWorld other(cfg);  // another replica
+  other.insert("a", p);
+  auto ev2 = other.cache.drain_events();
+  REQUIRE(ev2.size() == 2u);
+  CHECK_EQ(ev2[0].hash, ev[0].hash);
+  CHECK_EQ(ev2[1].hash, ev[1].hash);
+  CHECK_EQ(ev2[1].parent_hash, ev2[0].hash);
 }

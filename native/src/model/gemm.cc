@@ -1,0 +1,115 @@
+#include "model/gemm.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace chunkserve {
+
+namespace {
+
+// Why 256: an MR x 256 block of X (12 KB at MR = 12) sits in L1 next to a 256 x 32 weight panel
+// block (16-32 KB), and the whole X block [T][256] (512 KB at T = 512) in L2.
+constexpr int64_t kKc = 256;
+
+// Tile shape for a job: panels per tile (P) and tokens per tile (MR).
+struct Shape {
+  int p, mr;
+};
+
+Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
+  if (mode == GemmMode::SwiGLU) return {2, k.max_rows_p2};
+  if (k.max_rows_p4 > 0 && T <= k.max_rows_p4) return {4, k.max_rows_p4};
+  if (T <= k.max_rows_p2) return {2, k.max_rows_p2};
+  return {1, k.max_rows};
+}
+
+// One thread's share: panels [p0, p1) of a job, every K block, every token tile.
+void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p0, int64_t p1, const GemmKernels& k) {
+  const PackedMatrix& w = *job.w;
+  const int64_t K = w.cols(), nr = w.nr();
+  const size_t es = dtype_size(w.dtype());
+  const bool swiglu = job.mode == GemmMode::SwiGLU;
+  const int64_t ldc = swiglu ? gemm_swiglu_scratch_cols(w) : job.ldy;
+  for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+    const int64_t kc = std::min(kKc, K - k0);
+    const bool first = k0 == 0, last = k0 + kc == K;
+    for (int64_t p = p0; p < p1;) {
+      // A group of P panels; the last of the range may take fewer (4 -> 2 -> 1: tiles exist for those).
+      int n_p = s.p;
+      while (n_p > p1 - p) n_p /= 2;
+      const uint8_t* panels[4];
+      for (int i = 0; i < n_p; ++i) panels[i] = w.panel(p + i) + static_cast<size_t>(k0) * nr * es;
+      GemmTile t;
+      t.ldx = K;
+      t.panels = panels;
+      t.kc = kc;
+      t.ldc = ldc;
+      t.load_c = !first || job.mode == GemmMode::Accumulate;
+      if (swiglu) {
+        // Pair q = p / 2: features [q * nr, q * nr + nr) of the gate (panel p) and up (p + 1).
+        const int64_t q = p / 2;
+        t.c = job.scratch + p * nr;
+        t.cols = static_cast<int>(2 * nr);
+        t.end = last ? TileEnd::SwiGLU : TileEnd::Partial;
+        t.h = job.y + q * nr;
+        t.ldh = job.ldy;
+        t.h_cols = static_cast<int>(std::min<int64_t>(nr, w.rows() - q * nr));
+      } else {
+        t.c = job.y + p * nr;
+        t.cols = static_cast<int>(std::min<int64_t>(static_cast<int64_t>(n_p) * nr, w.rows() - p * nr));
+        t.end = last ? TileEnd::Store : TileEnd::Partial;
+        t.bias = job.bias != nullptr ? job.bias + p * nr : nullptr;
+      }
+      for (int64_t m = 0; m < T; m += s.mr) {
+        const int mr = static_cast<int>(std::min<int64_t>(s.mr, T - m));
+        const MicroKernel fn = k.get(w.dtype(), n_p, mr);
+        if (fn == nullptr) throw std::logic_error("gemm: no micro-kernel for this tile");
+        GemmTile tm = t;
+        tm.x = x + m * K + k0;
+        tm.c = t.c + m * ldc;
+        if (swiglu) tm.h = t.h + m * job.ldy;
+        fn(tm);
+      }
+      p += n_p;
+    }
+  }
+}
+
+}  // namespace
+
+void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k) {
+  if (T <= 0 || n_jobs <= 0) return;
+  struct Task {
+    int job;
+    int64_t p0, p1;
+    Shape shape;
+  };
+  std::vector<Task> tasks;
+  int64_t total_panels = 0;
+  for (int j = 0; j < n_jobs; ++j) {
+    const PackedMatrix& w = *jobs[j].w;
+    if (w.nr() != k.nr)
+      throw std::invalid_argument("gemm: matrix packed in panels of " + std::to_string(w.nr()) + ", the kernels use " +
+                                  std::to_string(k.nr));
+    if (w.cols() != jobs[0].w->cols()) throw std::invalid_argument("gemm: jobs differ in their input width");
+    if (jobs[j].mode == GemmMode::SwiGLU && (jobs[j].scratch == nullptr || w.n_panels() % 2 != 0))
+      throw std::invalid_argument("gemm: SwiGLU needs a pair-packed matrix and a scratch buffer");
+    total_panels += w.n_panels();
+  }
+  // About four tasks per thread (so two cores balance), each a whole number of P-groups.
+  const int64_t target = std::max<int64_t>(1, total_panels / (4 * static_cast<int64_t>(pool.size())));
+  for (int j = 0; j < n_jobs; ++j) {
+    const Shape s = tile_shape(k, jobs[j].mode, T);
+    const int64_t n = jobs[j].w->n_panels();
+    const int64_t per = std::max<int64_t>(s.p, (target + s.p - 1) / s.p * s.p);
+    for (int64_t p = 0; p < n; p += per) tasks.push_back({j, p, std::min(n, p + per), s});
+  }
+  pool.parallel_for(static_cast<int64_t>(tasks.size()), [&](int64_t i, int) {
+    const Task& t = tasks[i];
+    run_panels(x, T, jobs[t.job], t.shape, t.p0, t.p1, k);
+  });
+}
+
+}  // namespace chunkserve
