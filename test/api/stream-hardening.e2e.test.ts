@@ -60,4 +60,24 @@ describe('WebSocket hardening', () => {
     other.send(generate('orphan'));
     expect(await other.closed).toBe(4401);
   });
+
+  it('stops a generation that is running when its key is revoked', async () => {
+    const tenant = await createTenant(api.url, 'revoked-mid-stream');
+    const client = await Client.open(wsUrl, { authorization: `Bearer ${tenant.key}` });
+    await client.next((m) => m.type === 'ready');
+    client.send({ type: 'generate', id: 'long', request: { model, messages: [{ role: 'user', content: 'go on' }], max_tokens: 3900, ignore_eos: true } });
+    await client.next((m) => m.type === 'delta' && m.id === 'long');
+    expect((await call(api.url, ADMIN_TOKEN, 'DELETE', `/admin/api-keys/${tenant.keyId}`)).status).toBe(204);
+    expect(await client.closed).toBe(4401);
+    const deltas = client.messages.filter((m) => m.type === 'delta').length;
+    expect(deltas).toBeLessThan(3900);
+    const deadline = Date.now() + 5000;
+    let engine = (await call(api.url, ADMIN_TOKEN, 'GET', '/admin/stats')).body.engine;
+    while (engine.runningSequences > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      engine = (await call(api.url, ADMIN_TOKEN, 'GET', '/admin/stats')).body.engine;
+    }
+    expect(engine.runningSequences).toBe(0);
+  });
 });
+

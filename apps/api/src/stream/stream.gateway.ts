@@ -2,7 +2,8 @@
 // `?api_key=`, or a first {type:"auth", api_key} message for browsers): nothing a client sends is
 // read while a header key is checked, a first message larger than PRE_AUTH_MAX_BYTES or that is
 // not an auth message closes the socket unparsed, and the key is checked again before every
-// generation (a revoked key or a deleted tenant stops the socket). Frames are at most
+// generation and every KEY_RECHECK_MS while generations run (a revoked key or a deleted tenant
+// stops the socket and its generations). Frames are at most
 // BODY_LIMIT_BYTES (BoundedWsAdapter). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
@@ -34,6 +35,8 @@ const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CONCURRENT_PER_SOCKET = 16;
 /** The largest message read before the socket is authenticated (an auth message is far smaller). */
 export const PRE_AUTH_MAX_BYTES = 4096;
+/** How often a socket with running generations checks that its key still holds. */
+export const KEY_RECHECK_MS = 2000;
 
 interface Session {
   tenant?: AuthenticatedTenant;
@@ -41,6 +44,8 @@ interface Session {
   token?: string;
   running: Map<string, AbortController>;
   queue: Promise<void>;
+  /** Checks the key while generations run. */
+  recheck?: NodeJS.Timeout;
 }
 
 @WebSocketGateway({ path: '/v1/stream' })
@@ -106,11 +111,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   private async generate(socket: WebSocket, session: Session, id: string, body: unknown): Promise<void> {
     // The key may have been revoked, or its tenant deleted, since the socket opened.
-    const tenant = await this.auth.authenticateTenant(session.token ?? null).catch((err) => {
-      this.stopSession(session);
-      closeUnauthorized(socket, err);
-      return null;
-    });
+    const tenant = await this.recheckKey(socket, session);
     if (tenant === null) return;
     if (session.running.has(id)) return this.sendError(socket, id, OpenAiError.badRequest(`A generation with id "${id}" is running.`, 'duplicate_id', 'id'));
     if (session.running.size >= MAX_CONCURRENT_PER_SOCKET) {
@@ -120,6 +121,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (!(await this.limiter.consume(tenant.id)).allowed) return this.sendError(socket, id, new ThrottlerException());
     const controller = new AbortController();
     session.running.set(id, controller);
+    session.recheck ??= setInterval(() => void this.recheckKey(socket, session), KEY_RECHECK_MS).unref();
     try {
       const dto = await validateAs(ChatCompletionDto, body);
       const prepared = await this.completions.prepareChat(tenant.id, dto, 'stream');
@@ -128,7 +130,20 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
       this.sendError(socket, id, err);
     } finally {
       session.running.delete(id);
+      if (session.running.size === 0) {
+        clearInterval(session.recheck);
+        session.recheck = undefined;
+      }
     }
+  }
+
+  /** The socket's tenant if its key still holds; else its generations stop and it is closed (4401). */
+  private recheckKey(socket: WebSocket, session: Session): Promise<AuthenticatedTenant | null> {
+    return this.auth.authenticateTenant(session.token ?? null).catch((err) => {
+      this.stopSession(session);
+      closeUnauthorized(socket, err);
+      return null;
+    });
   }
 
   private async authenticate(socket: WebSocket, session: Session, token: string): Promise<void> {
@@ -143,6 +158,8 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private stopSession(session: Session): void {
+    clearInterval(session.recheck);
+    session.recheck = undefined;
     for (const controller of session.running.values()) controller.abort();
   }
 
