@@ -88,10 +88,9 @@ describe('addon argument checks under fuzzing', () => {
         refusedOrDone(() => runtime.prewarm(id++, 'fuzz', other as never));
         refusedOrDone(() => runtime.unpin(id++, other as never, [1, 2]));
         refusedOrDone(() => runtime.pause(other as never, true));
-        // Request ids are the caller's bookkeeping (LlmEngine never reuses one): a bad id is fuzzed,
-        // a live one is not. Submitting an id that is still in flight crashes the scheduler thread
-        // (SIGSEGV in Scheduler::plan_prefill): reported to the engine's owner, to be refused natively.
-        if (!Number.isSafeInteger(other)) refusedOrDone(() => runtime.submit(other as never, { namespace: 'fuzz', promptTokens: [1], maxTokens: 1 }));
+        // Any id, one still in flight included (that crashed the scheduler thread before it was refused).
+        refusedOrDone(() => runtime.submit(other as never, { namespace: 'fuzz', promptTokens: [1], maxTokens: 1 }));
+        refusedOrDone(() => runtime.submit(requestId, { namespace: 'fuzz', promptTokens: [1], maxTokens: 1 }));
       }),
       { numRuns: 300 },
     );
