@@ -38,6 +38,13 @@ export interface MachineLimits {
   readGBps: number;
 }
 
+/**
+ * The prefix hash of every chunk of `chunkSize` tokens along `tokens` under the namespace (16 hex
+ * digits each; the last one partial when the tokens do not end on a chunk boundary): the hashes
+ * these chunks have in snapshots and 'kv' events of a cache with that chunk size.
+ */
+export function prefixChunkHashes(namespace: string, tokens: Int32Array | number[], chunkSize: number): string[];
+
 /** The FMA peak and memory bandwidth (buffer of `bytes`, default 512 MiB; best of `iterations`, default 3). */
 export function machineLimits(bytes?: number, iterations?: number): MachineLimits;
 
@@ -92,7 +99,10 @@ export interface CacheChunk {
   lastUseMs: number;
   /** Inserts that reused the chunk (shared, or copied from when partially matching). */
   hits: number;
-  /** Its prefix hash (16 hex digits) once full and computed, as in the runtime's 'kv' events; else null. */
+  /**
+   * Its prefix hash (16 hex digits): as in the runtime's 'kv' events once full and computed; for a
+   * chunk still filling, the hash of the tokens it holds so far (see prefixChunkHashes); null when empty.
+   */
   hash: string | null;
 }
 
@@ -346,6 +356,8 @@ export interface RuntimeInfo {
   threads: number;
   maxBatch: number;
   prefillChunk: number;
+  /** Tokens per KV chunk. */
+  chunkSize: number;
   sharing: boolean;
   maxRunningPerNamespace: number;
 }

@@ -1,28 +1,34 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 
-import { sessionToken } from '../lib/session';
+import { sessionId } from '../lib/session';
 import { logout } from './login/actions';
 import './dashboard.css';
 
 export const metadata = { title: 'ChunkServe admin' };
 
+const PAGES: [string, string][] = [
+  ['/', 'Overview'],
+  ['/tenants', 'Tenants'],
+  ['/prompts', 'Prompts'],
+  ['/tree', 'Chunk tree'],
+  ['/playground', 'Playground'],
+];
+
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const loggedIn = (await sessionToken()) !== null;
+  const loggedIn = (await sessionId()) !== null;
   return (
     <html lang="en">
       <body>
         <header className="top">
           <strong>ChunkServe</strong> admin
-          <nav>
-            {loggedIn && (
-              <>
-                <Link href="/">Overview</Link>
-                <Link href="/prompts">Prompts</Link>
-                <Link href="/tree">Chunk tree</Link>
-                <Link href="/tenants">Tenants</Link>
-              </>
-            )}
+          <nav aria-label="Main">
+            {loggedIn &&
+              PAGES.map(([href, label]) => (
+                <Link key={href} href={href}>
+                  {label}
+                </Link>
+              ))}
             <Link href="/status">Status</Link>
           </nav>
           {loggedIn && (

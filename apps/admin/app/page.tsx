@@ -1,40 +1,20 @@
-import { LivePanel } from '../components/live-panel';
-import { SeriesCharts } from '../components/series-charts';
+import { OverviewLive } from '../components/overview-live';
 import { TenantFilter, knownTenant } from '../components/tenant-filter';
-import { fetchModelId, fetchPlatformStats, fetchSeries, fetchTenants } from '../lib/api';
-import { formatBytes, formatCount, formatPercent } from '../lib/format';
+import { fetchCounts, fetchLiveStats, fetchModelId, fetchSeries, fetchTenants } from '../lib/api';
+import { rangeOf } from '../lib/time-ranges';
 
 export const metadata = { title: 'Overview · ChunkServe admin' };
-
-const SERIES_MINUTES = 60;
-const SERIES_BUCKET_SECONDS = 60;
 
 /** The demo model (scripts that run without MODEL_PATH) has random weights: its text is noise. */
 const isDemoModel = (model: string | null) => model !== null && model.includes('demo');
 
-export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ tenant?: string }> }) {
-  const [stats, tenants, model] = await Promise.all([fetchPlatformStats(), fetchTenants(), fetchModelId()]);
-  const tenant = knownTenant(tenants, (await searchParams).tenant);
-  const series = await fetchSeries(SERIES_MINUTES, SERIES_BUCKET_SECONDS, tenant);
-  const { engine } = stats;
-  const figures: [string, string][] = [
-    ['Tenants', formatCount(stats.tenants)],
-    ['API keys', formatCount(stats.apiKeys)],
-    ['Prompts', formatCount(stats.prompts)],
-    ['Pinned prompt tokens', formatCount(stats.pinnedTokens)],
-    ['Requests', formatCount(stats.requests)],
-    ['Hit rate', formatPercent(stats.hitRate)],
-    ['Prompt tokens', formatCount(stats.promptTokens)],
-    ['Cached tokens', formatCount(stats.cachedTokens)],
-    ['Completion tokens', formatCount(stats.completionTokens)],
-    ['KV in use', formatBytes(engine.bytes.inUse)],
-    ['KV pinned', formatBytes(engine.bytes.pinned)],
-    ['KV cached', formatBytes(engine.bytes.cached)],
-    ['KV free', formatBytes(engine.bytes.free)],
-    ['Running', formatCount(engine.runningSequences)],
-    ['Waiting', formatCount(engine.waitingSequences)],
-    ['Evictions', formatCount(engine.evictions)],
-  ];
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ tenant?: string; range?: string }> }) {
+  const query = await searchParams;
+  const [tenants, model] = await Promise.all([fetchTenants(), fetchModelId()]);
+  const tenant = knownTenant(tenants, query.tenant);
+  const range = rangeOf(query.range);
+  const [series, counts, samples] = await Promise.all([fetchSeries(range.minutes, range.bucketSeconds, tenant), fetchCounts(tenant), fetchLiveStats()]);
+  const tenantLabel = tenant ? `tenant ${tenants.find((t) => t.id === tenant)!.name}` : 'all tenants';
   return (
     <section>
       <h1>Overview</h1>
@@ -47,19 +27,17 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           and the figures below are real. Set <code>MODEL_PATH</code> to serve a real model.
         </p>
       )}
-      <dl className="figures" data-testid="figures">
-        {figures.map(([label, value]) => (
-          <div key={label}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
-      <h2>Live</h2>
-      <LivePanel />
-      <h2>Last {SERIES_MINUTES} minutes</h2>
-      <TenantFilter tenants={tenants} selected={tenant} />
-      <SeriesCharts points={series} />
+      <TenantFilter tenants={tenants} selected={tenant} range={range.id} />
+      <OverviewLive
+        key={`${tenant ?? ''}|${range.id}`}
+        tenant={tenant}
+        tenantLabel={tenantLabel}
+        minutes={range.minutes}
+        bucketSeconds={range.bucketSeconds}
+        series={series}
+        counts={counts}
+        samples={samples}
+      />
     </section>
   );
 }

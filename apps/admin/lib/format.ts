@@ -15,3 +15,6 @@ export function formatBytes(bytes: number): string {
 }
 
 export const formatMs = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** A timestamp as "2026-01-31 14:05:09 UTC" (null: "never"). */
+export const formatTime = (iso: string | null) => (iso === null ? 'never' : `${new Date(iso).toISOString().replace('T', ' ').slice(0, 19)} UTC`);

@@ -5,6 +5,8 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { dataSourceOptions } from '@chunkserve/persistence';
 
+import { AdminModule } from './admin/admin.module';
+import { AdminSessionModule } from './admin/session/admin-session.module';
 import { ApiKeyModule } from './api-keys/api-key.module';
 import { ADMIN_TOKEN } from './app.tokens';
 import { AuthModule } from './auth/auth.module';
@@ -68,12 +70,14 @@ export class AppModule {
         MetricsModule,
         UsageModule,
         AuthModule,
+        AdminSessionModule,
         ApiKeyModule,
         TenantModule,
         PromptModule,
         CompletionModule,
         StreamModule,
         StatsModule,
+        AdminModule,
       ],
       providers: [{ provide: ADMIN_TOKEN, useValue: options.adminToken }],
       exports: [ADMIN_TOKEN],

@@ -39,6 +39,17 @@ export interface SeriesPoint {
   tokensPerSecond: number;
   /** Mean time to first token, ms. */
   ttftMs: number;
+  /** Time to first token percentiles over the bucket's requests, ms (null without requests). */
+  ttftP50Ms: number | null;
+  ttftP95Ms: number | null;
+  ttftP99Ms: number | null;
+  /**
+   * Inter-token latency percentiles, ms: per request, (duration - TTFT) / (completion tokens - 1),
+   * the mean gap between its tokens; percentiles over the bucket's requests with 2+ tokens.
+   */
+  itlP50Ms: number | null;
+  itlP95Ms: number | null;
+  itlP99Ms: number | null;
 }
 
 /** Per-prompt figures (GET /admin/stats/prompts, GET /v1/stats/prompts). */

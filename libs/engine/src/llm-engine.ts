@@ -3,7 +3,7 @@
 // in JS, and turns the runtime's events into generation streams and promises.
 import * as path from 'path';
 
-import { backendInfo, loadRuntime, type BackendInfo as NativeBackendInfo, type LlmRuntime, type RuntimeEvent } from '@chunkserve/native';
+import { backendInfo, loadRuntime, prefixChunkHashes, type BackendInfo as NativeBackendInfo, type LlmRuntime, type RuntimeEvent } from '@chunkserve/native';
 
 import { loadCheckpoint } from './checkpoint/load-checkpoint';
 import { DEMO_MODEL_ID, ensureDemoModel } from './demo/demo-model';
@@ -224,6 +224,14 @@ export class LlmEngine {
       (id) => this.runtime.snapshot(id, namespace),
       (e) => (e.type === 'snapshot' ? e.snapshot : undefined),
     );
+  }
+
+  /**
+   * The prefix hashes the chunks of `tokens` have (or would have) in this engine's cache under the
+   * namespace: the `hash` of snapshot chunks and of 'kv' events (the last one partial).
+   */
+  prefixChunkHashes(namespace: string, tokens: number[] | Int32Array): string[] {
+    return prefixChunkHashes(namespace, tokens, this.runtime.info().chunkSize);
   }
 
   /** A namespace's admission share: `weight` requests per round-robin turn (default 1). */

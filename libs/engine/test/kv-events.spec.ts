@@ -42,10 +42,28 @@ describe('kv events', () => {
       }
       await Promise.all(runs);
       const snap = await engine.snapshot();
-      const committed = new Set(snap.chunks.filter((c) => c.hash !== null).map((c) => c.hash as string));
+      const committed = new Set(snap.chunks.filter((c) => c.computed === 16).map((c) => c.hash as string));
       expect(problems).toEqual([]);
       expect(snap.counters.evictions).toBeGreaterThan(0);
       expect([...replayed].sort()).toEqual([...committed].sort());
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("prefixChunkHashes finds a prewarmed prompt's chunks in the snapshot, its partial tail included", async () => {
+    const engine = await LlmEngine.load({ dataDir: tmpDir('data'), modelPath: model.dir, chunkSize: 16, kvCacheBytes: 1 << 20 });
+    try {
+      const prompt = someTokens(53, 7); // 3 full chunks and 5 tokens
+      await engine.prewarm('t1', prompt);
+      const hashes = engine.prefixChunkHashes('t1', prompt);
+      expect(hashes).toHaveLength(4);
+      const snap = await engine.snapshot('t1');
+      const byHash = new Map(snap.chunks.map((c) => [c.hash, c]));
+      expect(hashes.map((h) => byHash.get(h)?.tokens)).toEqual([16, 16, 16, 5]);
+      expect(hashes.every((h) => byHash.get(h)!.pinCount === 1)).toBe(true);
+      expect(engine.prefixChunkHashes('t2', prompt).some((h) => byHash.has(h))).toBe(false);
+      expect(() => engine.prefixChunkHashes('t1', [1.5])).toThrow(/must be an integer/);
     } finally {
       await engine.close();
     }

@@ -220,6 +220,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     o.Set("threads", s.backend().threads());
     o.Set("maxBatch", s.scheduler_config().max_batch);
     o.Set("prefillChunk", s.scheduler_config().prefill_chunk);
+    o.Set("chunkSize", s.chunk_size());
     o.Set("sharing", s.scheduler_config().sharing);
     o.Set("maxRunningPerNamespace", s.scheduler_config().max_running_per_namespace);
     return o;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cache/chunk_tree.h"
+#include "cache/prefix_hash.h"
 
 namespace chunkserve {
 
@@ -22,23 +23,6 @@ struct Sequence {
 size_t chunks_for(size_t tokens, int32_t c) { return tokens / c + 1; }
 
 }  // namespace
-
-// FNV-1a over 64-bit words, then a splitmix finaliser: the CacheEvent prefix hash.
-uint64_t mix_hash(uint64_t h, uint64_t word) {
-  for (int i = 0; i < 8; ++i) h = (h ^ ((word >> (8 * i)) & 0xff)) * 0x100000001b3ull;
-  return h;
-}
-uint64_t finish_hash(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return z == 0 ? 1 : z;  // 0 means "not committed"
-}
-uint64_t namespace_hash(const std::string& ns) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char ch : ns) h = (h ^ ch) * 0x100000001b3ull;
-  return finish_hash(h);
-}
 
 struct KvCache::Impl {
   Impl(int32_t capacity, int32_t c) : tree(capacity, c) {}
@@ -329,14 +313,17 @@ void KvCache::mark_computed(SeqId seq, int32_t upto) {
   s.computed = upto;
 }
 
+uint64_t KvCache::parent_hash(const ChunkRecord& r) const {
+  const ChunkTree& tree = impl_->tree;
+  return r.parent == kNoChunk ? namespace_hash(tree.namespace_name(r.ns)) : tree.at(r.parent).hash;
+}
+
 // A chunk became full and computed (shareable from now on): its prefix hash, and a Stored event.
 void KvCache::commit(ChunkId id) {
   ChunkTree& tree = impl_->tree;
   ChunkRecord& r = tree.at(id);
-  const uint64_t parent = r.parent == kNoChunk ? namespace_hash(tree.namespace_name(r.ns)) : tree.at(r.parent).hash;
-  uint64_t h = parent;
-  for (int32_t t : r.tokens) h = mix_hash(h, static_cast<uint32_t>(t));
-  r.hash = finish_hash(h);
+  const uint64_t parent = parent_hash(r);
+  r.hash = chunk_hash(parent, r.tokens.data(), r.tokens.size());
   if (!impl_->record_events) return;
   CacheEvent e;
   e.kind = CacheEvent::Kind::Stored;
@@ -470,7 +457,8 @@ CacheSnapshot KvCache::snapshot() const {
     info.last_use = r.last_use;
     info.last_use_ms = r.last_use_ms;
     info.hits = r.hits;
-    info.hash = r.hash;
+    // A chunk still filling (a tail) gets the hash of the tokens it holds so far.
+    info.hash = r.hash != 0 || r.tokens.empty() ? r.hash : chunk_hash(parent_hash(r), r.tokens.data(), r.tokens.size());
     snap.chunks.push_back(std::move(info));
   }
   return snap;

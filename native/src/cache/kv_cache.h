@@ -111,7 +111,9 @@ struct CacheChunk {
   uint64_t last_use = 0;      // logical clock (increments per cache operation)
   int64_t last_use_ms = 0;    // wall clock of the last use, ms since the epoch
   uint64_t hits = 0;          // inserts that reused it (shared, or copied from when partial)
-  uint64_t hash = 0;          // CacheEvent prefix hash once committed (full and computed), else 0
+  // Prefix hash (cache/prefix_hash.h): what CacheEvents carry once committed (full and computed);
+  // for a chunk still filling, the hash of the tokens it holds so far; 0 for an empty tail.
+  uint64_t hash = 0;
 };
 
 // A change of the set of shareable chunks, for routers that score replicas by their cached
@@ -134,6 +136,8 @@ struct CacheSnapshot {
   CacheCounters counters;
   uint64_t version = 0;
 };
+
+struct ChunkRecord;  // cache/chunk_tree.h
 
 class KvCache {
  public:
@@ -233,6 +237,7 @@ class KvCache {
  private:
   struct Impl;  // tree, sequences, free list, LRU (kv_cache.cc)
   void commit(ChunkId id);
+  uint64_t parent_hash(const ChunkRecord& r) const;
   KvCacheConfig config_;
   ChunkLayout layout_;
   std::unique_ptr<ChunkStorage> storage_;

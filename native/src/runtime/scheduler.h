@@ -80,6 +80,7 @@ class Scheduler {
 
   const ModelConfig& config() const { return cfg_; }
   const SchedulerConfig& scheduler_config() const { return sc_; }
+  int32_t chunk_size() const { return chunk_size_; }  // tokens per KV chunk
   const Backend& backend() const { return *backend_; }
   void stop();
 

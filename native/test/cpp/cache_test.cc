@@ -4,6 +4,7 @@
 #include <set>
 
 #include "check.h"
+#include "cache/prefix_hash.h"
 #include "kv_world.h"
 
 using namespace chunkserve;
@@ -178,7 +179,7 @@ TEST_CASE("cache events replay to the set of committed chunks, evictions and nam
       }
       std::set<uint64_t> committed;
       for (const CacheChunk& c : w.cache.snapshot().chunks)
-        if (c.hash != 0) committed.insert(c.hash);
+        if (c.n_computed == 4) committed.insert(c.hash);  // full and computed
       CHECK(committed == replayed);
     }
     CHECK(w.cache.counters().evictions > 0);
@@ -203,4 +204,22 @@ TEST_CASE("equal prefixes hash equal in a namespace and differently across names
   CHECK_EQ(ev2[0].hash, ev[0].hash);
   CHECK_EQ(ev2[1].hash, ev[1].hash);
   CHECK_EQ(ev2[1].parent_hash, ev2[0].hash);
+}
+
+TEST_CASE("prefix_chunk_hashes finds a sequence's chunks in the snapshot, the filling tail included") {
+  for (int n : {1, 3, 4, 5, 8, 11}) {
+    Rng r(60 + n);
+    KvWorld w(small_config(4, 32));
+    const auto p = check::random_tokens(r, n);
+    const SeqId seq = w.insert("t", p).seq;
+    const std::vector<uint64_t> want = prefix_chunk_hashes("t", p, 4);
+    REQUIRE(want.size() == static_cast<size_t>((n + 3) / 4));
+    std::vector<uint64_t> got;
+    const CacheSnapshot snap = w.cache.snapshot();
+    for (ChunkId id : w.cache.seq_chunks(seq))
+      for (const CacheChunk& c : snap.chunks)
+        if (c.id == id && c.hash != 0) got.push_back(c.hash);  // an empty tail has no hash
+    CHECK(got == want);
+    CHECK(prefix_chunk_hashes("u", p, 4) != want);  // another namespace
+  }
 }

@@ -1,12 +1,12 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { CreatedApiKey } from '@chunkserve/contracts';
+import type { ApiKeyInfo, CreatedApiKey } from '@chunkserve/contracts';
 
-import { AdminAuth } from '../auth/tenant-auth.decorator';
-import { ApiKeyService, type ApiKeyInfo } from './api-key.service';
+import { AdminAccess } from '../admin/session/admin-access';
+import { ApiKeyService } from './api-key.service';
 
 @ApiTags('admin')
-@AdminAuth()
+@AdminAccess()
 @Controller('admin')
 export class ApiKeyController {
   constructor(private readonly keys: ApiKeyService) {}

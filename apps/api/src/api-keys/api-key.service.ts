@@ -1,5 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import type { CreatedApiKey } from '@chunkserve/contracts';
+import type { ApiKeyInfo, CreatedApiKey } from '@chunkserve/contracts';
 
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
 import { TenantRepository } from '../tenants/tenant.repository';
@@ -8,15 +8,6 @@ import { ApiKeyRepository } from './api-key.repository';
 
 /** last_used_at is written at most this often per key, not on every request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-export interface ApiKeyInfo {
-  id: string;
-  prefix: string;
-  tenantId: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 @Injectable()
 export class ApiKeyService {

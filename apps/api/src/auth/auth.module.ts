@@ -1,16 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 
 import { ApiKeyModule } from '../api-keys/api-key.module';
-import { AdminGuard } from './admin.guard';
+import { TenantLimitsModule } from '../tenants/tenant-limits.module';
 import { ApiKeyGuard } from './api-key.guard';
 import { Authenticator } from './authenticator';
 import { MetricsGuard } from './metrics.guard';
 import { RateLimiter } from './rate-limiter';
 import { TenantThrottlerGuard } from './tenant-throttler.guard';
 
-const exported = [Authenticator, RateLimiter, ApiKeyGuard, AdminGuard, MetricsGuard, TenantThrottlerGuard];
+const exported = [Authenticator, RateLimiter, ApiKeyGuard, MetricsGuard, TenantThrottlerGuard];
 
 /** Authentication and the tenant rate limit, for every module's guards and gateways. */
 @Global()
-@Module({ imports: [ApiKeyModule], providers: exported, exports: exported })
+@Module({ imports: [ApiKeyModule, TenantLimitsModule], providers: exported, exports: exported })
 export class AuthModule {}

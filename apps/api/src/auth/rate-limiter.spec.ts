@@ -1,15 +1,18 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 
-import { configOf } from '../../test/automock';
+import { automock, configOf } from '../../test/automock';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 import { RateLimiter } from './rate-limiter';
 
 describe('RateLimiter', () => {
   let storage: ThrottlerStorageService;
   let limiter: RateLimiter;
+  const tenantLimits = automock(TenantLimitsService);
 
   beforeEach(() => {
     storage = new ThrottlerStorageService();
-    limiter = new RateLimiter(storage, configOf({ RATE_LIMIT_REQUESTS: 3, RATE_LIMIT_WINDOW_MS: 60_000 }));
+    tenantLimits.rateLimit.mockResolvedValue(3);
+    limiter = new RateLimiter(storage, configOf({ RATE_LIMIT_WINDOW_MS: 60_000 }), tenantLimits);
   });
   afterEach(() => storage.onApplicationShutdown());
 
@@ -27,5 +30,18 @@ describe('RateLimiter', () => {
     expect(decisions[3].retryAfterSeconds).toBeLessThanOrEqual(60);
 
     await expect(limiter.consume('t2')).resolves.toMatchObject({ allowed: true, remaining: 2 });
+  });
+});
+
+describe('RateLimiter with a tenant limit of its own', () => {
+  it("counts against the tenant's own limit", async () => {
+    const storage = new ThrottlerStorageService();
+    const tenantLimits = automock(TenantLimitsService);
+    tenantLimits.rateLimit.mockImplementation(async (tenantId) => (tenantId === 'small' ? 1 : 100));
+    const limiter = new RateLimiter(storage, configOf({ RATE_LIMIT_WINDOW_MS: 60_000 }), tenantLimits);
+    await expect(limiter.consume('small')).resolves.toMatchObject({ allowed: true, limit: 1 });
+    await expect(limiter.consume('small')).resolves.toMatchObject({ allowed: false });
+    await expect(limiter.consume('big')).resolves.toMatchObject({ allowed: true, limit: 100, remaining: 99 });
+    storage.onApplicationShutdown();
   });
 });

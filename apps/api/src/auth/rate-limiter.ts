@@ -1,10 +1,11 @@
-// The tenant's request budget: RATE_LIMIT_REQUESTS per RATE_LIMIT_WINDOW_MS over all its HTTP
+// The tenant's request budget: its own rate limit (else RATE_LIMIT_REQUESTS) per RATE_LIMIT_WINDOW_MS over all its HTTP
 // requests and WebSocket generations together, counted in @nestjs/throttler's storage.
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 
 import type { Environment } from '../config/environment';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 
 const THROTTLER = 'default';
 
@@ -24,12 +25,13 @@ export class RateLimiter {
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     private readonly config: ConfigService<Environment, true>,
+    private readonly tenantLimits: TenantLimitsService,
   ) {}
 
   /** Counts one request of the tenant against its budget. */
   async consume(tenantId: string): Promise<RateLimitDecision> {
     const ttl = this.config.get('RATE_LIMIT_WINDOW_MS', { infer: true });
-    const limit = this.config.get('RATE_LIMIT_REQUESTS', { infer: true });
+    const limit = await this.tenantLimits.rateLimit(tenantId);
     const record = await this.storage.increment(`${THROTTLER}:tenant:${tenantId}`, ttl, limit, ttl, THROTTLER);
     return {
       allowed: !record.isBlocked,

@@ -136,6 +136,11 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** The prefix hashes the chunks of `tokens` have in the tenant's namespace (as snapshot chunks' `hash`). */
+  prefixChunkHashes(tenantId: string, tokens: number[]): string[] {
+    return this.loaded().prefixChunkHashes(namespaceOf(tenantId), tokens);
+  }
+
   /** The chunk tree, of one tenant's namespace or (tenantId undefined) all of them. */
   snapshot(tenantId?: string): Promise<CacheSnapshot> {
     return this.loaded().snapshot(tenantId === undefined ? undefined : namespaceOf(tenantId));

@@ -1,7 +1,7 @@
 import { checkPinLimits, chunksFor } from './pin-budget';
 
 describe('pin limits', () => {
-  const limits = { chunkSize: 64, tenantQuotaTokens: 256, budgetChunks: 10 };
+  const limits = { chunkSize: 64, tenantQuotaChunks: null, tenantQuotaTokens: 256, budgetChunks: 10 };
 
   it('counts whole chunks: a 13-token prompt holds one chunk of 64', () => {
     expect(chunksFor(13, 64)).toBe(1);
@@ -17,6 +17,14 @@ describe('pin limits', () => {
     );
     // Replacing a version releases its chunks first.
     expect(() => checkPinLimits(limits, { adding: 2, releasing: 2, tenantChunks: 4, platformChunks: 4 })).not.toThrow();
+  });
+
+  it("applies the tenant's own pinned-chunk quota instead of PINNED_TOKENS_QUOTA when the admin set one", () => {
+    const own = { ...limits, tenantQuotaChunks: 6 };
+    expect(() => checkPinLimits(own, { adding: 2, releasing: 0, tenantChunks: 4, platformChunks: 4 })).not.toThrow();
+    expect(() => checkPinLimits(own, { adding: 3, releasing: 0, tenantChunks: 4, platformChunks: 4 })).toThrow(
+      expect.objectContaining({ status: 403, code: 'pinned_chunks_quota_exceeded', message: expect.stringContaining('of its 6 (its pinned-chunk quota)') }),
+    );
   });
 
   it("refuses past the platform's pinned budget, naming PINNED_POOL_FRACTION", () => {

@@ -13,6 +13,8 @@ export function pinnedBudgetChunks(capacityChunks: number, poolFraction: number)
 
 export interface PinLimits {
   chunkSize: number;
+  /** The tenant's own pinned-chunk quota (set by the admin); null: PINNED_TOKENS_QUOTA applies. */
+  tenantQuotaChunks: number | null;
   /** PINNED_TOKENS_QUOTA: a tenant's pinned tokens, counted in whole chunks. */
   tenantQuotaTokens: number;
   /** floor(pool chunks x PINNED_POOL_FRACTION): every tenant's pinned chunks together. */
@@ -32,7 +34,18 @@ export interface PinUsage {
 export function checkPinLimits(limits: PinLimits, usage: PinUsage): void {
   const { chunkSize } = limits;
   const tenantAfter = usage.tenantChunks - usage.releasing + usage.adding;
-  if (tenantAfter * chunkSize > limits.tenantQuotaTokens) {
+  if (limits.tenantQuotaChunks !== null) {
+    if (tenantAfter > limits.tenantQuotaChunks) {
+      throw new OpenAiError(
+        403,
+        `Pinned-chunk quota exceeded: this prompt needs ${usage.adding} chunks, the tenant pins ${usage.tenantChunks - usage.releasing} ` +
+          `of its ${limits.tenantQuotaChunks} (its pinned-chunk quota). Shorten or delete a prompt, or raise the quota.`,
+        'invalid_request_error',
+        'pinned_chunks_quota_exceeded',
+        'content',
+      );
+    }
+  } else if (tenantAfter * chunkSize > limits.tenantQuotaTokens) {
     throw new OpenAiError(
       403,
       `Pinned-token quota exceeded: this prompt pins ${usage.adding} chunks (${usage.adding * chunkSize} tokens, counted in whole chunks ` +

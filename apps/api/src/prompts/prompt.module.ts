@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 
+import { TenantLimitsModule } from '../tenants/tenant-limits.module';
+
 import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptWarmupService } from './prompt-warmup.service';
 import { PromptController } from './prompt.controller';
@@ -7,6 +9,7 @@ import { PromptRepository } from './prompt.repository';
 import { PromptService } from './prompt.service';
 
 @Module({
+  imports: [TenantLimitsModule],
   controllers: [PromptController],
   providers: [PromptRepository, PromptReconciler, PromptService, PromptWarmupService],
   exports: [PromptRepository, PromptService],

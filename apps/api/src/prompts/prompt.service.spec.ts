@@ -2,6 +2,7 @@ import type { Prompt, PromptVersion } from '@chunkserve/persistence';
 
 import { automock, configOf } from '../../test/automock';
 import { EngineService } from '../engine/engine.service';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptRepository, type PromptWithCurrent } from './prompt.repository';
 import { PromptService } from './prompt.service';
@@ -26,9 +27,10 @@ const withCurrent = (p: Prompt, v: PromptVersion): PromptWithCurrent => Object.a
 describe('PromptService', () => {
   const repository = automock(PromptRepository);
   const reconciler = automock(PromptReconciler);
+  const tenantLimits = automock(TenantLimitsService);
   // 4-token chunks, a pool of 40 chunks: the budget at 0.5 is 20 chunks; the tenant quota 40 tokens = 10 chunks.
   const engine = automock(EngineService, { chunkSize: 4, model: { contextLength: 50 } as EngineService['model'] });
-  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 40, PINNED_POOL_FRACTION: 0.5 }), reconciler);
+  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 40, PINNED_POOL_FRACTION: 0.5 }), reconciler, tenantLimits);
   const report = { pinned: 1, failed: 0, skipped: [], unpinned: 0 };
 
   beforeEach(() => {
@@ -38,6 +40,7 @@ describe('PromptService', () => {
     engine.stats.mockReturnValue({ capacityChunks: 40 } as never);
     reconciler.sync.mockResolvedValue(report);
     repository.pinningChunks.mockResolvedValue(0);
+    tenantLimits.settingsOf.mockResolvedValue({ pinnedChunkQuota: null, rateLimitRequests: null });
   });
 
   describe('create', () => {
@@ -85,6 +88,16 @@ describe('PromptService', () => {
       expect(repository.insertPrompt).not.toHaveBeenCalled();
     });
 
+    it("applies the tenant's own pinned-chunk quota instead of PINNED_TOKENS_QUOTA", async () => {
+      repository.nameTaken.mockResolvedValue(false);
+      tenantLimits.settingsOf.mockResolvedValue({ pinnedChunkQuota: 5, rateLimitRequests: null });
+      // 4 chunks held: a 5-token prompt (2 chunks) is past the tenant's 5, though the 40-token quota would allow it.
+      repository.pinningChunks.mockResolvedValue(4);
+      await expect(service.create('t1', 'support', 'hello')).rejects.toMatchObject({ status: 403, code: 'pinned_chunks_quota_exceeded' });
+      expect(tenantLimits.settingsOf).toHaveBeenCalledWith('t1');
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
+    });
+
     it("refuses past the platform's pinned budget with a 4xx naming it", async () => {
       repository.nameTaken.mockResolvedValue(false);
       repository.pinningChunks.mockImplementation(async (tenant) => (tenant === undefined ? 19 : 0));
@@ -94,7 +107,7 @@ describe('PromptService', () => {
 
     it("refuses content that fills the model's context with a 400", async () => {
       repository.nameTaken.mockResolvedValue(false);
-      const quota = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 1000, PINNED_POOL_FRACTION: 1 }), reconciler);
+      const quota = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 1000, PINNED_POOL_FRACTION: 1 }), reconciler, tenantLimits);
       await expect(quota.create('t1', 'support', 'x'.repeat(50))).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'content' });
       expect(repository.insertPrompt).not.toHaveBeenCalled();
     });

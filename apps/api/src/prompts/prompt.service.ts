@@ -12,6 +12,7 @@ import type { PromptDetail, PromptInfo } from '@chunkserve/contracts';
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
+import { TenantLimitsService } from '../tenants/tenant-limits.service';
 import { checkPinLimits, chunksFor, pinnedBudgetChunks, type PinLimits } from './pin-budget';
 import { PromptReconciler, type ReconcileReport } from './prompt-reconciler.service';
 import { promptDetail, promptInfo } from './prompt-view';
@@ -30,6 +31,7 @@ export class PromptService {
     private readonly engine: EngineService,
     private readonly config: ConfigService<Environment, true>,
     private readonly reconciler: PromptReconciler,
+    private readonly tenantLimits: TenantLimitsService,
   ) {}
 
   async create(tenantId: string, name: string, content: string): Promise<PromptInfo> {
@@ -136,12 +138,14 @@ export class PromptService {
   private async checkLimits(tx: PromptRepository, tenantId: string, adding: number, releasing: number): Promise<void> {
     const tenantChunks = await tx.pinningChunks(tenantId);
     const platformChunks = await tx.pinningChunks();
-    checkPinLimits(this.limits(), { adding, releasing, tenantChunks, platformChunks });
+    const { pinnedChunkQuota } = await this.tenantLimits.settingsOf(tenantId);
+    checkPinLimits(this.limits(pinnedChunkQuota), { adding, releasing, tenantChunks, platformChunks });
   }
 
-  private limits(): PinLimits {
+  private limits(tenantQuotaChunks: number | null): PinLimits {
     return {
       chunkSize: this.engine.chunkSize,
+      tenantQuotaChunks,
       tenantQuotaTokens: this.config.get('PINNED_TOKENS_QUOTA', { infer: true }),
       budgetChunks: pinnedBudgetChunks(this.engine.stats().capacityChunks, this.config.get('PINNED_POOL_FRACTION', { infer: true })),
     };

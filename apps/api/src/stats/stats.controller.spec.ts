@@ -1,13 +1,15 @@
 import { automock } from '../../test/automock';
 import { AdminStatsController, TenantStatsController } from './stats.controller';
 import { StatsService } from './stats.service';
+import { VersionTreeService } from './version-tree.service';
 
 describe('stats controllers', () => {
   const tenant = { id: 't1', keyId: 'k1' };
   const stats = automock(StatsService);
+  const versionTree = automock(VersionTreeService);
 
   it("admin: the platform, any tenant's or everyone's series, prompts and tree", async () => {
-    const controller = new AdminStatsController(stats);
+    const controller = new AdminStatsController(stats, versionTree);
     await controller.platform();
     expect(stats.platform).toHaveBeenCalled();
     await controller.series({ tenant: 't2', minutes: 60, bucket: 30 });
@@ -17,6 +19,10 @@ describe('stats controllers', () => {
     stats.tree.mockResolvedValue({ chunkSize: 16, chunks: [] });
     await expect(controller.tree({ tenant: 't2' })).resolves.toEqual({ chunkSize: 16, chunks: [] });
     expect(stats.tree).toHaveBeenCalledWith('t2');
+    await controller.counts({ tenant: 't2' });
+    expect(stats.counts).toHaveBeenCalledWith('t2');
+    await controller.treeByVersion({});
+    expect(versionTree.tree).toHaveBeenCalledWith(undefined);
   });
 
   it('tenant: only its own series, prompts and tree', async () => {

@@ -1,12 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { CacheTree, LiveStats, PlatformStats, PromptStats, SeriesPoint } from '@chunkserve/contracts';
+import type { CacheTree, LiveStats, OverviewCounts, PlatformStats, PromptStats, SeriesPoint, VersionTree } from '@chunkserve/contracts';
 
 import { CurrentTenant, type AuthenticatedTenant } from '../auth/authenticated-tenant';
-import { AdminAuth, TenantAuth } from '../auth/tenant-auth.decorator';
+import { AdminAccess } from '../admin/session/admin-access';
+import { TenantAuth } from '../auth/tenant-auth.decorator';
 import { OpenAiError } from '../common/openai-error';
 import { AdminSeriesQueryDto, SeriesQueryDto, TenantFilterDto } from './stats.dto';
 import { StatsService } from './stats.service';
+import { VersionTreeService } from './version-tree.service';
 
 const MAX_BUCKETS = 2000;
 
@@ -17,10 +19,13 @@ function checkBuckets(q: SeriesQueryDto): void {
 }
 
 @ApiTags('admin')
-@AdminAuth()
+@AdminAccess()
 @Controller('admin/stats')
 export class AdminStatsController {
-  constructor(private readonly stats: StatsService) {}
+  constructor(
+    private readonly stats: StatsService,
+    private readonly versionTree: VersionTreeService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Platform-wide figures: tenants, prompts, pinned tokens, requests, hit rate, engine pool' })
@@ -28,8 +33,14 @@ export class AdminStatsController {
     return this.stats.platform();
   }
 
+  @Get('counts')
+  @ApiOperation({ summary: 'Tenants, active keys, prompts and pinned tokens (one tenant\'s with ?tenant=)' })
+  counts(@Query() q: TenantFilterDto): Promise<OverviewCounts> {
+    return this.stats.counts(q.tenant);
+  }
+
   @Get('series')
-  @ApiOperation({ summary: 'Hit-rate and throughput time series from the usage history' })
+  @ApiOperation({ summary: 'Hit rate, throughput, TTFT and inter-token latency percentiles over time, from the usage history' })
   series(@Query() q: AdminSeriesQueryDto): Promise<SeriesPoint[]> {
     checkBuckets(q);
     return this.stats.series({ tenantId: q.tenant, minutes: q.minutes, bucketSeconds: q.bucket });
@@ -45,6 +56,12 @@ export class AdminStatsController {
   @ApiOperation({ summary: "The engine's chunk tree (one tenant's with ?tenant=)" })
   tree(@Query() q: TenantFilterDto): Promise<CacheTree> {
     return this.stats.tree(q.tenant);
+  }
+
+  @Get('tree/versions')
+  @ApiOperation({ summary: 'The chunk tree by prompt version: collapsed runs, labelled versions, request tails; bounded' })
+  treeByVersion(@Query() q: TenantFilterDto): Promise<VersionTree> {
+    return this.versionTree.tree(q.tenant);
   }
 
   @Get('live')

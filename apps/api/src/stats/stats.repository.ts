@@ -3,7 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
 import { UsageRecord } from '@chunkserve/persistence';
-import type { PromptStats } from '@chunkserve/contracts';
+import type { OverviewCounts, PromptStats } from '@chunkserve/contracts';
 import type { EntityManager } from 'typeorm';
 
 import { promptsWithCurrentVersion } from '../prompts/prompt.repository';
@@ -21,14 +21,30 @@ export interface PlatformCounts extends UsageTotals {
   prompts: number;
 }
 
+/** p50, p95, p99 in ms; null without values. */
+export type Percentiles = [number | null, number | null, number | null];
+
 export interface UsageBucket extends UsageTotals {
   t: Date;
   /** Mean time to first token of the bucket's requests that produced one; null when none did. */
   ttftMs: number | null;
+  ttft: Percentiles;
+  /** Of each request's mean gap between tokens, (duration - TTFT) / (completion tokens - 1). */
+  itl: Percentiles;
 }
 
 /** A prompt's current version and the usage it served: PromptStats before the derived figures. */
 export type PromptUsage = Omit<PromptStats, 'hitRate' | 'meanTtftMs'> & { meanTtftMs: number | null };
+
+/** A prompt version's text, to locate its chunks in the tree. */
+export interface VersionText {
+  tenantId: string;
+  promptId: string;
+  name: string;
+  version: number;
+  current: boolean;
+  content: string;
+}
 
 export interface SeriesQuery {
   tenantId?: string;
@@ -36,7 +52,14 @@ export interface SeriesQuery {
   bucketSeconds: number;
 }
 
-const nullableNumber = (value: unknown) => (value === null ? null : Number(value));
+const nullableNumber = (value: unknown) => (value === null || value === undefined ? null : Number(value));
+const percentiles = (values: unknown): Percentiles => {
+  const list = Array.isArray(values) ? values : [];
+  return [nullableNumber(list[0]), nullableNumber(list[1]), nullableNumber(list[2])];
+};
+
+/** SQL of a request's mean inter-token gap (ms), for requests with a first token and 2+ tokens. */
+const REQUEST_ITL = `(u.duration_ms - u.ttft_ms) / NULLIF(u.completion_tokens - 1, 0)`;
 
 @Injectable()
 export class StatsRepository {
@@ -65,7 +88,7 @@ export class StatsRepository {
 
   /** Buckets of the last `minutes`, empty buckets included, oldest first. */
   async usageBuckets(q: SeriesQuery): Promise<UsageBucket[]> {
-    const rows: { t: Date; requests: string; prompt: string; cached: string; completion: string; ttft: number | null }[] = await this.manager.query(
+    const rows: { t: Date; requests: string; prompt: string; cached: string; completion: string; ttft: number | null; ttft_p: unknown; itl_p: unknown }[] = await this.manager.query(
       `WITH buckets AS (
          SELECT generate_series(
                   to_timestamp(floor(extract(epoch FROM now() - make_interval(mins => $1)) / $2) * $2),
@@ -75,7 +98,10 @@ export class StatsRepository {
               COALESCE(sum(u.prompt_tokens), 0) AS prompt,
               COALESCE(sum(u.cached_tokens), 0) AS cached,
               COALESCE(sum(u.completion_tokens), 0) AS completion,
-              avg(u.ttft_ms) FILTER (WHERE u.ttft_ms >= 0) AS ttft
+              avg(u.ttft_ms) FILTER (WHERE u.ttft_ms >= 0) AS ttft,
+              percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY u.ttft_ms) FILTER (WHERE u.ttft_ms >= 0) AS ttft_p,
+              percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ${REQUEST_ITL})
+                FILTER (WHERE u.ttft_ms >= 0 AND u.completion_tokens >= 2) AS itl_p
          FROM buckets b
          LEFT JOIN usage_records u
            ON u.created_at >= b.t AND u.created_at < b.t + make_interval(secs => $2)
@@ -90,7 +116,42 @@ export class StatsRepository {
       cachedTokens: Number(r.cached),
       completionTokens: Number(r.completion),
       ttftMs: nullableNumber(r.ttft),
+      ttft: percentiles(r.ttft_p),
+      itl: percentiles(r.itl_p),
     }));
+  }
+
+  /** The latest `perPrompt` versions of every prompt (one tenant's with `tenantId`). */
+  async recentVersions(perPrompt: number, tenantId?: string): Promise<VersionText[]> {
+    const rows: Record<string, unknown>[] = await this.manager.query(
+      `SELECT tenant_id, prompt_id, name, version, version = current_version AS current, content FROM (
+         SELECT p.tenant_id, p.id AS prompt_id, p.name, p.current_version, v.version, v.content,
+                row_number() OVER (PARTITION BY p.id ORDER BY v.version DESC) AS recent
+           FROM prompts p JOIN prompt_versions v ON v.prompt_id = p.id
+          WHERE $2::uuid IS NULL OR p.tenant_id = $2::uuid) ranked
+        WHERE recent <= $1
+        ORDER BY name, version`,
+      [perPrompt, tenantId ?? null],
+    );
+    return rows.map((r) => ({
+      tenantId: String(r.tenant_id),
+      promptId: String(r.prompt_id),
+      name: String(r.name),
+      version: Number(r.version),
+      current: Boolean(r.current),
+      content: String(r.content),
+    }));
+  }
+
+  /** Tenants, active keys, prompts and pinned tokens: one tenant's, or (undefined) the platform's. */
+  async counts(tenantId?: string): Promise<Omit<OverviewCounts, 'pinnedTokens'>> {
+    const [row] = await this.manager.query(
+      `SELECT (SELECT count(*) FROM tenants WHERE $1::uuid IS NULL OR id = $1::uuid)::int AS tenants,
+              (SELECT count(*) FROM api_keys WHERE revoked_at IS NULL AND ($1::uuid IS NULL OR tenant_id = $1::uuid))::int AS api_keys,
+              (SELECT count(*) FROM prompts WHERE $1::uuid IS NULL OR tenant_id = $1::uuid)::int AS prompts`,
+      [tenantId ?? null],
+    );
+    return { tenants: row.tenants, apiKeys: row.api_keys, prompts: row.prompts };
   }
 
   /** Each prompt's current version with the usage it served, oldest prompt first. */

@@ -40,16 +40,34 @@ describe('StatsService', () => {
   it('series: rates per bucket; an empty bucket has rate 0 and TTFT 0', async () => {
     const t = new Date('2026-01-01T00:00:00Z');
     stats.usageBuckets.mockResolvedValue([
-      { t, requests: 2, promptTokens: 100, cachedTokens: 25, completionTokens: 120, ttftMs: 12.5 },
-      { t, requests: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, ttftMs: null },
+      { t, requests: 2, promptTokens: 100, cachedTokens: 25, completionTokens: 120, ttftMs: 12.5, ttft: [10, 14, 15], itl: [1, 2, 3] },
+      { t, requests: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, ttftMs: null, ttft: [null, null, null], itl: [null, null, null] },
     ]);
     const q = { tenantId: 't1', minutes: 5, bucketSeconds: 60 };
     const series = await service.series(q);
     expect(stats.usageBuckets).toHaveBeenCalledWith(q);
     expect(series).toEqual([
-      { t: '2026-01-01T00:00:00.000Z', requests: 2, promptTokens: 100, cachedTokens: 25, completionTokens: 120, hitRate: 0.25, tokensPerSecond: 2, ttftMs: 12.5 },
-      { t: '2026-01-01T00:00:00.000Z', requests: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, hitRate: 0, tokensPerSecond: 0, ttftMs: 0 },
+      {
+        ...{ t: '2026-01-01T00:00:00.000Z', requests: 2, promptTokens: 100, cachedTokens: 25, completionTokens: 120, hitRate: 0.25, tokensPerSecond: 2, ttftMs: 12.5 },
+        ...{ ttftP50Ms: 10, ttftP95Ms: 14, ttftP99Ms: 15, itlP50Ms: 1, itlP95Ms: 2, itlP99Ms: 3 },
+      },
+      {
+        ...{ t: '2026-01-01T00:00:00.000Z', requests: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, hitRate: 0, tokensPerSecond: 0, ttftMs: 0 },
+        ...{ ttftP50Ms: null, ttftP95Ms: null, ttftP99Ms: null, itlP50Ms: null, itlP95Ms: null, itlP99Ms: null },
+      },
     ]);
+  });
+
+  it('live usage: the last two buckets of the subscription and its counts', async () => {
+    const bucket = (t: string) => ({ t: new Date(t), requests: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, ttftMs: null, ttft: [null, null, null], itl: [null, null, null] }) as const;
+    stats.usageBuckets.mockResolvedValue([bucket('2026-01-01T00:00:00Z'), bucket('2026-01-01T00:01:00Z'), bucket('2026-01-01T00:02:00Z')].map((b) => ({ ...b, ttft: [...b.ttft], itl: [...b.itl] })));
+    stats.counts.mockResolvedValue({ tenants: 1, apiKeys: 2, prompts: 3 });
+    prompts.pinnedTokens.mockResolvedValue(40);
+    const usage = await service.liveUsage('t1', 90);
+    expect(stats.usageBuckets).toHaveBeenCalledWith({ tenantId: 't1', minutes: 3, bucketSeconds: 90 });
+    expect(prompts.pinnedTokens).toHaveBeenCalledWith('t1');
+    expect(usage.buckets.map((b) => b.t)).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z']);
+    expect(usage).toMatchObject({ type: 'usage', counts: { tenants: 1, apiKeys: 2, prompts: 3, pinnedTokens: 40 } });
   });
 
   it("prompts: each prompt's served hit rate and mean TTFT", async () => {

@@ -2,7 +2,7 @@
 // per-prompt figures, the engine's chunk tree, and live engine samples pushed to subscribers.
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { CacheTree, LiveStats, PlatformStats, PromptStats, SeriesPoint } from '@chunkserve/contracts';
+import type { CacheTree, LiveStats, LiveUsage, OverviewCounts, PlatformStats, PromptStats, SeriesPoint } from '@chunkserve/contracts';
 
 import type { Environment } from '../config/environment';
 import { EngineService, tenantOf } from '../engine/engine.service';
@@ -71,7 +71,26 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
       hitRate: ratio(b.cachedTokens, b.promptTokens),
       tokensPerSecond: b.completionTokens / q.bucketSeconds,
       ttftMs: b.ttftMs ?? 0,
+      ttftP50Ms: b.ttft[0],
+      ttftP95Ms: b.ttft[1],
+      ttftP99Ms: b.ttft[2],
+      itlP50Ms: b.itl[0],
+      itlP95Ms: b.itl[1],
+      itlP99Ms: b.itl[2],
     }));
+  }
+
+  /** Inventory figures of one tenant or (undefined) the platform. */
+  async counts(tenantId?: string): Promise<OverviewCounts> {
+    const [counts, pinnedTokens] = await Promise.all([this.repository.counts(tenantId), this.promptRepository.pinnedTokens(tenantId)]);
+    return { ...counts, pinnedTokens };
+  }
+
+  /** What the live socket pushes to a subscription: its last two usage buckets and the counts. */
+  async liveUsage(tenantId: string | undefined, bucketSeconds: number): Promise<LiveUsage> {
+    const minutes = Math.ceil((2 * bucketSeconds) / 60);
+    const [series, counts] = await Promise.all([this.series({ tenantId, minutes, bucketSeconds }), this.counts(tenantId)]);
+    return { type: 'usage', at: new Date().toISOString(), buckets: series.slice(-2), counts };
   }
 
   async prompts(tenantId?: string): Promise<PromptStats[]> {

@@ -1,13 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { TenantInfo } from '@chunkserve/contracts';
+import type { TenantDetail, TenantInfo, TenantSummary } from '@chunkserve/contracts';
 
-import { AdminAuth } from '../auth/tenant-auth.decorator';
-import { CreateTenantDto } from './tenant.dto';
+import { AdminAccess } from '../admin/session/admin-access';
+import { CreateTenantDto, UpdateTenantDto } from './tenant.dto';
 import { TenantService } from './tenant.service';
 
 @ApiTags('admin')
-@AdminAuth()
+@AdminAccess()
 @Controller('admin/tenants')
 export class TenantController {
   constructor(private readonly tenants: TenantService) {}
@@ -19,14 +19,28 @@ export class TenantController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List tenants' })
-  list(): Promise<TenantInfo[]> {
+  @ApiOperation({ summary: 'List tenants with their settings, keys, prompts, pinned chunks and requests' })
+  list(): Promise<TenantSummary[]> {
     return this.tenants.list();
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A tenant with its settings, the platform defaults and what it holds' })
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<TenantDetail> {
+    return this.tenants.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename a tenant and/or set its pinned-chunk quota and rate limit (null: the platform default)' })
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantDetail> {
+    return this.tenants.update(id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a tenant, its keys, prompts (unpinned) and history' })
+  @ApiOperation({
+    summary: 'Delete a tenant: its prompts are unpinned, and its keys, prompts and usage history are removed (platform totals drop by its requests)',
+  })
   remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.tenants.remove(id);
   }

@@ -1,16 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Tenant } from '@chunkserve/persistence';
 
 import { PromptModule } from '../prompts/prompt.module';
 import { TenantController } from './tenant.controller';
-import { TenantRepository } from './tenant.repository';
+import { TenantLimitsModule } from './tenant-limits.module';
 import { TenantService } from './tenant.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant]), PromptModule],
+  imports: [TenantLimitsModule, PromptModule],
   controllers: [TenantController],
-  providers: [TenantRepository, TenantService],
-  exports: [TenantRepository],
+  providers: [TenantService],
+  exports: [TenantLimitsModule],
 })
 export class TenantModule {}

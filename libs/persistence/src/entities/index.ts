@@ -1,4 +1,5 @@
 // Every entity. A new entity is added here (and nowhere else).
+import { AdminSession } from './admin-session.entity';
 import { ApiKey } from './api-key.entity';
 import { PlatformSetting } from './platform-setting.entity';
 import { Prompt } from './prompt.entity';
@@ -6,6 +7,6 @@ import { PromptVersion, type PromptVersionStatus } from './prompt-version.entity
 import { Tenant } from './tenant.entity';
 import { UsageRecord } from './usage-record.entity';
 
-export { ApiKey, PlatformSetting, Prompt, PromptVersion, Tenant, UsageRecord };
+export { AdminSession, ApiKey, PlatformSetting, Prompt, PromptVersion, Tenant, UsageRecord };
 export type { PromptVersionStatus };
-export const entities = [PlatformSetting, Tenant, ApiKey, Prompt, PromptVersion, UsageRecord];
+export const entities = [PlatformSetting, Tenant, ApiKey, Prompt, PromptVersion, UsageRecord, AdminSession];

@@ -11,4 +11,12 @@ export class Tenant {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** Chunks its prompts may keep pinned; null: the platform default. */
+  @Column('int', { name: 'pinned_chunk_quota', nullable: true })
+  pinnedChunkQuota!: number | null;
+
+  /** Requests per rate-limit window; null: the platform default. */
+  @Column('int', { name: 'rate_limit_requests', nullable: true })
+  rateLimitRequests!: number | null;
 }
