@@ -33,8 +33,9 @@ describe('fairness between tenants', () => {
     );
     // The burst is queued in the engine (requests wait; their n choices fork when admitted) before the small request comes.
     const deadline = Date.now() + 30_000;
-    while ((await engineStats(api)).waitingSequences < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect((await engineStats(api)).waitingSequences).toBeGreaterThanOrEqual(20);
+    let queued = 0;
+    while ((queued = (await engineStats(api)).waitingSequences) < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(queued).toBeGreaterThanOrEqual(20);
 
     const t0 = Date.now();
     const answer = await call(api.url, small.key, 'POST', '/v1/chat/completions', { model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] });
