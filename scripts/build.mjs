@@ -34,7 +34,7 @@ export async function build({ admin = true } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  build().catch((err) => {
+  build({ admin: !process.argv.includes('--api-only') }).catch((err) => {
     console.error(err.message);
     process.exit(1);
   });

@@ -88,14 +88,16 @@ describe('admin API', () => {
 
     it("enforces a tenant's own pinned-chunk quota in chunks", async () => {
       const t = await createTenant(api.url, 'small');
-      await call(api.url, ADMIN_TOKEN, 'PATCH', `/admin/tenants/${t.id}`, { pinnedChunkQuota: 1 });
+      // Issue 10: a prompt's pinned prefix runs to the user turn's header (the common prefix of every
+      // chat that uses it), so the 'Hi.' prompt below takes 2 chunks of 16 tokens.
+      await call(api.url, ADMIN_TOKEN, 'PATCH', `/admin/tenants/${t.id}`, { pinnedChunkQuota: 2 });
       const refused = await call(api.url, ADMIN_TOKEN, 'POST', '/admin/prompts', { tenantId: t.id, name: 'big', content: longSystemPrompt('Small') });
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('pinned_chunks_quota_exceeded');
       const ok = await call(api.url, ADMIN_TOKEN, 'POST', '/admin/prompts', { tenantId: t.id, name: 'tiny', content: 'Hi.' });
       expect(ok.status).toBe(201);
       const detail = await call(api.url, ADMIN_TOKEN, 'GET', `/admin/tenants/${t.id}`);
-      expect(detail.body).toMatchObject({ prompts: 1, pinnedChunks: 1 });
+      expect(detail.body).toMatchObject({ prompts: 1, pinnedChunks: 2 });
     });
   });
 

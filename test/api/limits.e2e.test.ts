@@ -31,12 +31,36 @@ describe('rate limits', () => {
     socket.ws.close();
   });
 
-  it('refuses a prompt the KV pool cannot hold with 503, storing nothing', async () => {
+  // Issue 10: a pin the platform's pinned budget cannot take is the caller's 403 naming the budget
+  // (it was a 503 from the engine), and nothing is stored.
+  it('refuses a prompt past the pinned budget of the KV pool with a 403 naming it, storing nothing', async () => {
     const big = await createTenant(api.url, 'big');
     const res = await call(api.url, big.key, 'POST', '/v1/prompts', { name: 'big', content: longSystemPrompt('enormous catalogues', 20) });
-    expect(res.status).toBe(503);
-    expect(res.body.error).toMatchObject({ type: 'server_error', code: 'engine_overloaded' });
-    expect(res.body.error.message).toMatch(/KV cache/);
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'pinned_pool_budget_exceeded', param: 'content' });
+    expect(res.body.error.message).toMatch(/PINNED_POOL_FRACTION/);
     expect((await call(api.url, big.key, 'GET', '/v1/prompts')).body).toEqual([]);
   });
+
+  it('refuses a request that can never fit the KV pool at once with a 400, streaming or not', async () => {
+    const huge = await createTenant(api.url, 'huge');
+    const model = (await call(api.url, huge.key, 'GET', '/v1/models')).body.data[0].id;
+    // 1 MiB of pool holds 256 tokens of the demo model; this prompt is ~600.
+    const body = { model, messages: [{ role: 'user', content: 'x'.repeat(600) }], max_tokens: 4 };
+    const started = Date.now();
+    const plain = await call(api.url, huge.key, 'POST', '/v1/chat/completions', body);
+    expect(plain.status).toBe(400);
+    expect(plain.body.error).toMatchObject({ type: 'invalid_request_error', code: 'prompt_too_large' });
+    // Streaming: the HTTP status says so, not a 200 followed by an error event.
+    const res = await fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${huge.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...body, stream: true }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect((await res.json()).error.code).toBe('prompt_too_large');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
 });
+

@@ -33,8 +33,11 @@ export async function createDatabase(): Promise<string> {
   return serverUrl.replace(/\/postgres$/, `/${name}`);
 }
 
-/** Boots the API on `databaseUrl` (a new database when omitted) and waits until /readyz is 200. */
-export async function startApi(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<RunningApi> {
+/**
+ * Boots the API on `databaseUrl` (a new database when omitted) and waits until /readyz is 200
+ * (unless `waitReady` is false: then it returns as soon as it listens, re-warm still running).
+ */
+export async function startApi(options: { databaseUrl?: string; env?: Record<string, string>; waitReady?: boolean } = {}): Promise<RunningApi> {
   const databaseUrl = options.databaseUrl ?? (await createDatabase());
   const { createApp } = nativeRequire(join(API_DIST, 'app.factory.js'));
   const { validateEnvironment } = nativeRequire(join(API_DIST, 'config/environment.js'));
@@ -49,11 +52,11 @@ export async function startApi(options: { databaseUrl?: string; env?: Record<str
   const app = await createApp({ env, databaseUrl, adminToken: ADMIN_TOKEN });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  await waitReady(url);
+  if (options.waitReady !== false) await waitReady(url);
   return { url, databaseUrl, app, close: () => app.close() };
 }
 
-async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
+export async function waitReady(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {

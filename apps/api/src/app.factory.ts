@@ -1,21 +1,24 @@
 // Builds the configured Nest application; used by main.ts and by the end-to-end tests.
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule, type AppModuleOptions } from './app.module';
 import { OpenAiExceptionFilter } from './common/openai-exception.filter';
 import { validationPipe } from './common/validation';
+import { watchClient } from './completions/client-abort';
+import { BoundedWsAdapter } from './stream/bounded-ws-adapter';
 
 export async function createApp(options: AppModuleOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // Before the body parser and the guards: a client that leaves at any point cancels its work.
+  app.use(watchClient);
   app.useBodyParser('json', { limit: options.env.BODY_LIMIT_BYTES });
   app.useGlobalPipes(validationPipe);
   app.useGlobalFilters(new OpenAiExceptionFilter());
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new BoundedWsAdapter(app, options.env.BODY_LIMIT_BYTES));
 
   const docs = new DocumentBuilder()
     .setTitle('ChunkServe API')

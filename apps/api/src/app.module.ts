@@ -10,6 +10,7 @@ import { AdminSessionModule } from './admin/session/admin-session.module';
 import { ApiKeyModule } from './api-keys/api-key.module';
 import { ADMIN_TOKEN } from './app.tokens';
 import { AuthModule } from './auth/auth.module';
+import { redactCredentials, redactQuery } from './common/redact';
 import { CompletionModule } from './completions/completion.module';
 import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
@@ -47,10 +48,22 @@ export class AppModule {
           pinoHttp: {
             level: options.env.LOG_LEVEL,
             redact: ['req.headers.authorization', 'req.headers.cookie'],
+            // WebSocket clients may put credentials in the query string (?token=, ?api_key=).
+            serializers: {
+              req: (req: { url?: string; query?: unknown }) => Object.assign(req, { url: req.url && redactCredentials(req.url), query: redactQuery(req.query) }),
+            },
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(options.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(options.databaseUrl, {
+            size: options.env.DB_POOL_SIZE,
+            connectTimeoutMs: options.env.DB_CONNECT_TIMEOUT_MS,
+            statementTimeoutMs: options.env.DB_STATEMENT_TIMEOUT_MS,
+          }),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         // The storage RateLimiter counts in (it reads the limit and window from the config).
         ThrottlerModule.forRoot(),
         EngineModule,

@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { resolveAdminToken } from './admin-auth/admin-token';
 import { createApp } from './app.factory';
 import { EnvironmentError, validateEnvironment } from './config/environment';
+import { maskSecrets } from './config/secrets';
 import { openDatabase } from './database/database';
 
 async function main(): Promise<void> {
@@ -37,6 +38,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(err instanceof EnvironmentError ? `${err.message}\n` : `ChunkServe API failed to start: ${err?.stack ?? err}\n`);
+  const text = err instanceof EnvironmentError ? err.message : `ChunkServe API failed to start: ${describeError(err)}`;
+  process.stderr.write(`${maskSecrets(text, process.env)}\n`);
   process.exit(1);
 });
+
+/** The real cause of a failure, whatever was thrown (some libraries reject with undefined or a string). */
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.stack ?? err.message;
+  if (err === undefined || err === null) return `an unknown error (${String(err)} was thrown)`;
+  return typeof err === 'string' ? err : JSON.stringify(err);
+}

@@ -14,7 +14,11 @@ export interface CreatedApiKey {
   createdAt: string;
 }
 
-export type PromptStatus = 'warm' | 'superseded' | 'failed';
+/**
+ * warming: stored, being pinned; warm: pinned, served from cache; superseded: an older version;
+ * failed: not pinned (statusDetail says why), retried in the background.
+ */
+export type PromptStatus = 'warming' | 'warm' | 'superseded' | 'failed';
 
 /** A prompt with its current version's figures (POST/PUT /v1/prompts, GET /v1/prompts). */
 export interface PromptInfo {
@@ -27,6 +31,8 @@ export interface PromptInfo {
   cachedTokens: number;
   chunks: number;
   status: PromptStatus;
+  /** Why the status is failed; absent otherwise. */
+  statusDetail?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -38,6 +44,7 @@ export interface PromptVersionInfo {
   cachedTokens: number;
   chunks: number;
   status: PromptStatus;
+  statusDetail?: string;
   createdAt: string;
 }
 

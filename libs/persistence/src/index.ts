@@ -1,5 +1,6 @@
 export * from './entities';
 export { migrations } from './migrations';
-export { dataSourceOptions } from './data-source-options';
+export { dataSourceOptions, DEFAULT_POOL } from './data-source-options';
+export type { PoolOptions } from './data-source-options';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres';

@@ -26,6 +26,11 @@ describe('Authenticator', () => {
     });
   });
 
+  it('refuses to run with an empty admin token, which an empty ?token= would match', () => {
+    expect(() => new Authenticator(keys, '', configOf({}))).toThrow(/admin token is empty/);
+    expect(() => new Authenticator(keys, '  ', configOf({}))).toThrow(/admin token is empty/);
+  });
+
   it('accepts only the admin token as admin', () => {
     const auth = authenticator(METRICS);
     expect(() => auth.authenticateAdmin(ADMIN)).not.toThrow();

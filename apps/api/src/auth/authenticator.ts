@@ -19,6 +19,8 @@ export class Authenticator {
     @Inject(ADMIN_TOKEN) private readonly adminToken: string,
     config: ConfigService<Environment, true>,
   ) {
+    // An empty admin token would let an empty `?token=` in; refused here whatever its source.
+    if (!adminToken || adminToken.trim().length === 0) throw new Error('the admin token is empty: set ADMIN_TOKEN or DATA_DIR/admin-token');
     const metricsToken = config.get('METRICS_TOKEN', { infer: true }) as string | undefined;
     this.scrapeTokens = metricsToken ? [adminToken, metricsToken] : [adminToken];
   }

@@ -6,4 +6,7 @@ import { toOpenAiError } from '../common/openai-exception.filter';
 export function closeUnauthorized(socket: WebSocket, err: unknown): void {
   if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type: 'error', error: toOpenAiError(err).body.error }));
   socket.close(4401, 'unauthorized');
+  // A socket paused until authenticated must read again to see the client's close frame (else the
+  // closing handshake waits 30 s for it).
+  if (socket.isPaused) socket.resume();
 }

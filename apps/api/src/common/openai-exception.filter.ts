@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 
 import { EngineCapacityError } from '../engine/engine-errors';
 import { errorBody, OpenAiError, typeForStatus, type OpenAiErrorBody } from './openai-error';
+import { redactCredentials } from './redact';
 
 @Catch()
 export class OpenAiExceptionFilter implements ExceptionFilter {
@@ -22,6 +23,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     const { status, body } = toOpenAiError(exception);
     if (isUnexpected(exception)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (exception instanceof EngineCapacityError && !res.headersSent) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     if (res.headersSent) {
       if (!res.writableEnded) res.end(`data: ${JSON.stringify(body)}\n\n`);
       return;
@@ -40,7 +42,8 @@ export function toOpenAiError(exception: unknown): { status: number; body: OpenA
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const { type, code } = typeForStatus(status);
-    return { status, body: errorBody(httpMessage(exception), type, code) };
+    // "Cannot GET /v1/stream?api_key=..." must not echo the credential.
+    return { status, body: errorBody(redactCredentials(httpMessage(exception)), type, code) };
   }
   // body-parser's errors (malformed JSON, too large) carry a status and a type.
   const bodyError = exception as { status?: number; type?: string; message?: string };

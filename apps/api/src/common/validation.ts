@@ -1,11 +1,21 @@
 // The one validation of request bodies and WebSocket messages: ValidationPipe with whitelist,
 // unknown properties rejected, and one readable message that names every bad field (OpenAI's
 // `param` is the first one). HTTP bodies get it as the global pipe; sockets call validateAs.
-import { ValidationPipe, type Type, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type Type, type ValidationError } from '@nestjs/common';
 
+import { jsonShapeProblem } from './json-shape';
 import { OpenAiError } from './openai-error';
 
-export const validationPipe = new ValidationPipe({
+/** ValidationPipe that first refuses bodies nesting too deep or holding huge arrays (json-shape.ts). */
+class BoundedValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const problem = jsonShapeProblem(value);
+    if (problem) return Promise.reject(OpenAiError.badRequest(problem.message, 'invalid_value', problem.param));
+    return super.transform(value, metadata);
+  }
+}
+
+export const validationPipe = new BoundedValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   transform: true,
@@ -20,7 +30,7 @@ export const validationPipe = new ValidationPipe({
  * body; else the same 400 OpenAiError (invalid_value).
  */
 export function validateAs<T extends object>(dto: Type<T>, value: unknown): Promise<T> {
-  return validationPipe.transform(value, { type: 'body', metatype: dto });
+  return validationPipe.transform(value, { type: 'body', metatype: dto }) as Promise<T>;
 }
 
 interface ValidationProblem {

@@ -3,6 +3,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
@@ -10,17 +11,28 @@ import {
   IsInt,
   IsNumber,
   IsOptional,
+  IsPositive,
   IsString,
   IsUUID,
   Max,
   MaxLength,
   Min,
+  MinLength,
   ValidateBy,
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 
-/** A string or an array of `{type: "text", text}` parts (what OpenAI accepts for text). */
+/** Messages of one chat at most: checked before any template is rendered. */
+export const MAX_MESSAGES = 1024;
+/** Text parts of one message at most. */
+export const MAX_CONTENT_PARTS = 64;
+/** Characters of one stop string at most. */
+export const MAX_STOP_CHARS = 256;
+/** The largest seed the engine takes: integers in [0, 2^53). */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/** A string or an array of at most MAX_CONTENT_PARTS `{type: "text", text}` parts (what OpenAI accepts for text). */
 function IsTextContent(options?: ValidationOptions) {
   return ValidateBy(
     {
@@ -29,24 +41,28 @@ function IsTextContent(options?: ValidationOptions) {
         validate: (value: unknown) =>
           typeof value === 'string' ||
           (Array.isArray(value) &&
+            value.length <= MAX_CONTENT_PARTS &&
             value.every((p) => p !== null && typeof p === 'object' && p.type === 'text' && typeof p.text === 'string')),
-        defaultMessage: () => 'must be a string or an array of {"type": "text", "text": string} parts',
+        defaultMessage: (args) =>
+          Array.isArray(args?.value) && args.value.length > MAX_CONTENT_PARTS
+            ? `must have at most ${MAX_CONTENT_PARTS} parts`
+            : 'must be a string or an array of {"type": "text", "text": string} parts',
       },
     },
     options,
   );
 }
 
-/** A string or an array of at most 4 non-empty strings. */
+const isStopString = (s: unknown) => typeof s === 'string' && s.length > 0 && s.length <= MAX_STOP_CHARS;
+
+/** A string or an array of at most 4 strings, each non-empty and at most MAX_STOP_CHARS long. */
 function IsStop(options?: ValidationOptions) {
   return ValidateBy(
     {
       name: 'isStop',
       validator: {
-        validate: (value: unknown) =>
-          (typeof value === 'string' && value.length > 0) ||
-          (Array.isArray(value) && value.length <= 4 && value.every((s) => typeof s === 'string' && s.length > 0)),
-        defaultMessage: () => 'must be a non-empty string or an array of at most 4 non-empty strings',
+        validate: (value: unknown) => isStopString(value) || (Array.isArray(value) && value.length <= 4 && value.every(isStopString)),
+        defaultMessage: () => `must be a non-empty string or an array of at most 4 non-empty strings, each at most ${MAX_STOP_CHARS} characters`,
       },
     },
     options,
@@ -80,6 +96,7 @@ export class ChatMessageDto {
 class SamplingDto {
   @ApiProperty({ description: 'The served model (GET /v1/models)' })
   @IsString()
+  @MaxLength(256)
   model!: string;
 
   @ApiPropertyOptional({ description: 'ChunkServe extension: a registered prompt of the tenant, used as the system message' })
@@ -112,10 +129,10 @@ class SamplingDto {
   @Max(2)
   temperature?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1 })
   @IsOptional()
   @IsNumber()
-  @Min(0)
+  @IsPositive()
   @Max(1)
   top_p?: number;
 
@@ -130,9 +147,11 @@ class SamplingDto {
   @IsStop()
   stop?: string | string[];
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_SEED })
   @IsOptional()
   @IsInt()
+  @Min(0)
+  @Max(MAX_SEED)
   seed?: number;
 
   @ApiPropertyOptional({ minimum: -2, maximum: 2 })
@@ -157,13 +176,15 @@ class SamplingDto {
   @ApiPropertyOptional({ description: 'Accepted and ignored (end-user id)' })
   @IsOptional()
   @IsString()
+  @MaxLength(256)
   user?: string;
 }
 
 export class ChatCompletionDto extends SamplingDto {
-  @ApiProperty({ type: [ChatMessageDto] })
+  @ApiProperty({ type: [ChatMessageDto], maxItems: MAX_MESSAGES })
   @IsArray()
   @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_MESSAGES)
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
   messages!: ChatMessageDto[];
@@ -188,8 +209,9 @@ export class ChatCompletionDto extends SamplingDto {
 }
 
 export class CompletionDto extends SamplingDto {
-  @ApiProperty({ description: 'The prompt text' })
+  @ApiProperty({ description: 'The prompt text (not empty)' })
   @IsString()
+  @MinLength(1)
   prompt!: string;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 5, description: 'Return the log probabilities of this many top tokens' })

@@ -36,7 +36,8 @@ export class CompletionService {
   async prepareChat(tenantId: string, dto: ChatCompletionDto, endpoint: Endpoint): Promise<PreparedGeneration> {
     this.checkModel(dto.model);
     const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
-    const promptTokens = this.engine.encodeChat(chatMessages(dto.messages, registered?.content));
+    const specialTokens = this.config.get('CHAT_CONTENT_SPECIAL_TOKENS', { infer: true });
+    const promptTokens = this.engine.encodeChat(chatMessages(dto.messages, registered?.content, specialTokens));
     return this.prepared(tenantId, registered?.id ?? null, endpoint, 'chatcmpl', dto, promptTokens, dto.max_completion_tokens ?? dto.max_tokens);
   }
 

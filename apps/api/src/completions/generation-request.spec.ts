@@ -21,6 +21,14 @@ describe('chatMessages', () => {
     ]);
     expect(() => chatMessages([{ role: 'system', content: 's' }], 'SYS')).toThrow(/prompt_id supplies the system message/);
   });
+
+  it("marks the request's messages as holding special tokens only when the operator allows it, never the registered prompt", () => {
+    expect(chatMessages([{ role: 'user', content: 'q' }], 'SYS', true)).toEqual([
+      { role: 'system', content: 'SYS' },
+      { role: 'user', content: 'q', specialTokens: true },
+    ]);
+    expect(chatMessages([{ role: 'user', content: 'q' }])).toEqual([{ role: 'user', content: 'q' }]);
+  });
 });
 
 describe('resolveMaxTokens', () => {
@@ -33,6 +41,9 @@ describe('resolveMaxTokens', () => {
   it('refuses what does not fit', () => {
     expect(() => resolveMaxTokens(10, 91, limits)).toThrow(/at most 90/);
     expect(() => resolveMaxTokens(100, undefined, limits)).toThrow(/context is 100 tokens and the prompt has 100/);
+  });
+  it('refuses an empty prompt with a 400 rather than handing it to the engine', () => {
+    expect(() => resolveMaxTokens(0, 5, limits)).toThrow(expect.objectContaining({ status: 400, code: 'empty_prompt', param: 'prompt' }));
   });
 });
 

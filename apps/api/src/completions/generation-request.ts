@@ -6,11 +6,16 @@ import type { ChatCompletionDto, ChatMessageDto, CompletionDto } from './complet
 
 export type EngineRequest = Omit<GenerateRequest, 'namespace'>;
 
-/** The chat as the engine takes it; a registered prompt's content becomes the system message. */
-export function chatMessages(messages: ChatMessageDto[], registeredSystem?: string): ChatMessage[] {
+/**
+ * The chat as the engine takes it; a registered prompt's content becomes the system message.
+ * `specialTokens`: the request's messages may hold special tokens (CHAT_CONTENT_SPECIAL_TOKENS);
+ * a registered prompt never does, so its pinned prefix stays the one chats find.
+ */
+export function chatMessages(messages: ChatMessageDto[], registeredSystem?: string, specialTokens = false): ChatMessage[] {
   const out = messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
     content: typeof m.content === 'string' ? m.content : m.content.map((p) => p.text).join(''),
+    ...(specialTokens ? { specialTokens } : {}),
   })) as ChatMessage[];
   if (registeredSystem === undefined) return out;
   if (out.some((m) => m.role === 'system')) {
@@ -26,6 +31,7 @@ export interface Limits {
 
 /** max_tokens within the context window: an explicit value that does not fit is a 400. */
 export function resolveMaxTokens(promptTokens: number, requested: number | undefined, limits: Limits): number {
+  if (promptTokens < 1) throw OpenAiError.badRequest('The prompt has no tokens: send some text.', 'empty_prompt', 'prompt');
   const room = limits.contextLength - promptTokens;
   if (room < 1) {
     throw OpenAiError.badRequest(

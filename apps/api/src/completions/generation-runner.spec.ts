@@ -34,9 +34,6 @@ class RecordingSink implements GenerationSink {
 
   constructor(private readonly onTokenAction: (text: string) => void = () => undefined) {}
 
-  onStart() {
-    this.calls.push(['start']);
-  }
   onToken(event: Extract<GenerateEvent, { type: 'token' }>) {
     this.calls.push(['token', event.choice, event.text]);
     this.onTokenAction(event.text);
@@ -75,7 +72,7 @@ describe('GenerationRunner', () => {
     await runner.run(prepared(2), sink);
 
     expect(engine.generate).toHaveBeenCalledWith('t1', prepared(2).request, sink.signal);
-    expect(sink.calls).toEqual([['start'], ['token', 0, 'a'], ['token', 1, 'x'], ['token', 0, 'b'], ['finish', 0, 'stop'], ['finish', 1, 'length'], ['done']]);
+    expect(sink.calls).toEqual([['token', 0, 'a'], ['token', 1, 'x'], ['token', 0, 'b'], ['finish', 0, 'stop'], ['finish', 1, 'length'], ['done']]);
     expect(sink.result?.choices.map((c) => [c.text, c.finishReason])).toEqual([
       ['ab', 'stop'],
       ['x', 'length'],
@@ -101,11 +98,21 @@ describe('GenerationRunner', () => {
     const sink = new RecordingSink((text) => text === 'x' && sink.abort.abort());
     await runner.run(prepared(2), sink);
 
-    expect(sink.calls).toEqual([['start'], ['token', 0, 'a'], ['token', 1, 'x'], ['finish', 0, 'cancelled'], ['finish', 1, 'cancelled'], ['done']]);
+    expect(sink.calls).toEqual([['token', 0, 'a'], ['token', 1, 'x'], ['finish', 0, 'cancelled'], ['finish', 1, 'cancelled'], ['done']]);
     expect(engineFinished).toBe(true);
     // No usage from the engine: the request's prompt tokens and the tokens received.
     expect(sink.result?.usage()).toMatchObject({ prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 0 } });
     expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'cancelled', completionTokens: 2 }));
+  });
+
+  it('never starts the engine for a client that left before the generation began', async () => {
+    engineEmits([token(0, 'a'), done(0)]);
+    const sink = new RecordingSink();
+    sink.abort.abort();
+    await runner.run(prepared(), sink);
+    expect(engine.generate).not.toHaveBeenCalled();
+    expect(sink.calls).toEqual([['finish', 0, 'cancelled'], ['done']]);
+    expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'cancelled', completionTokens: 0 }));
   });
 
   it('lets an engine error through to the transport after recording the request, without onDone', async () => {
@@ -114,7 +121,7 @@ describe('GenerationRunner', () => {
     });
     const sink = new RecordingSink();
     await expect(runner.run(prepared(), sink)).rejects.toThrow('engine failed');
-    expect(sink.calls).toEqual([['start']]);
+    expect(sink.calls).toEqual([]);
     expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'error' }));
     expect(usage.record).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'error', ttftMs: -1 }));
   });

@@ -15,8 +15,6 @@ import { GenerationResult, type FinishReason, type TokenEvent } from './openai-f
 export interface GenerationSink {
   /** Aborted when the transport gives up on the generation (client gone, cancel). */
   readonly signal: AbortSignal;
-  /** Before the first engine event. */
-  onStart?(): Promise<void> | void;
   onToken(event: TokenEvent): Promise<void> | void;
   /** A choice finished: the engine's reason, or 'cancelled' for one it never finished. */
   onFinish(choice: number, reason: FinishReason): Promise<void> | void;
@@ -35,12 +33,13 @@ export class GenerationRunner {
   async run(p: PreparedGeneration, sink: GenerationSink): Promise<void> {
     const { signal } = sink;
     const result = new GenerationResult(p.n, p.request.promptTokens.length);
-    await sink.onStart?.();
     const started = performance.now();
     const lastToken: (number | undefined)[] = new Array(p.n);
     let firstTokenAt: number | undefined;
     try {
-      for await (const event of this.engine.generate(p.tenantId, p.request, signal)) {
+      // A client gone during authentication or prompt lookup never reaches the engine.
+      const events = signal.aborted ? [] : this.engine.generate(p.tenantId, p.request, signal);
+      for await (const event of events) {
         if (event.type === 'token') {
           const now = performance.now();
           if (firstTokenAt === undefined) {

@@ -11,7 +11,6 @@ describe('SseResponseSink', () => {
     const sink = new SseResponseSink(client.res, meta, 'chat', 1, true);
     const result = new GenerationResult(1, 3);
     result.add(token);
-    await sink.onStart();
     await sink.onToken(token);
     await sink.onFinish(0, 'stop');
     await sink.onDone(result);
@@ -27,10 +26,17 @@ describe('SseResponseSink', () => {
     ]);
   });
 
+  it('sends no status or header before the first event, so that an error before it keeps its HTTP status', () => {
+    const client = new FakeResponse();
+    new SseResponseSink(client.res, meta, 'chat', 1, false);
+    expect(client.statusCode).toBe(0);
+    expect(client.headers).toEqual({});
+    expect(client.written).toEqual([]);
+  });
+
   it('writes nothing more once the client has left', async () => {
     const client = new FakeResponse();
     const sink = new SseResponseSink(client.res, meta, 'text', 1, true);
-    await sink.onStart();
     client.leave();
     expect(sink.signal.aborted).toBe(true);
     await sink.onToken(token);

@@ -22,7 +22,10 @@ describe('validateEnvironment', () => {
       /PORT="abc": must be an integer number[\s\S]*DATABASE_URL="mysql:\/\/x": must be a postgres[\s\S]*ENGINE_DEVICE="tpu": must be one of/,
     );
     expect(() => validateEnvironment({ PORT: '70000' })).toThrow(/PORT="70000": must not be greater than 65535/);
-    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN="short": must be at least 16 characters/);
+    // Secret values are never printed (issue 10): the variable and its length only.
+    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN=<hidden, 5 characters>: must be at least 16 characters/);
+    expect(() => validateEnvironment({ ADMIN_TOKEN: 'short' })).not.toThrow(/short/);
+    expect(() => validateEnvironment({ DATABASE_URL: 'mysql://u:hunter2@x' })).toThrow(/DATABASE_URL="mysql:\/\/u:\*\*\*@x"/);
   });
 });
 
@@ -42,5 +45,20 @@ describe('engine and serving variables', () => {
     expect(bad).toThrow(/CHUNK_SIZE="0": must not be less than 1/);
     expect(bad).toThrow(/KV_DTYPE="int4": must be one of the following values: fp32, fp16, bf16/);
     expect(bad).toThrow(/BODY_LIMIT_BYTES="lots": must be an integer number/);
+  });
+});
+
+describe('capacity, fairness and streaming variables', () => {
+  it('has defaults and converts values', () => {
+    const env = validateEnvironment({ PINNED_POOL_FRACTION: '0.25', CHAT_CONTENT_SPECIAL_TOKENS: 'true', MAX_RUNNING_PER_TENANT: '8' });
+    expect(env).toMatchObject({ PINNED_POOL_FRACTION: 0.25, CHAT_CONTENT_SPECIAL_TOKENS: true, MAX_RUNNING_PER_TENANT: 8, STREAM_MAX_BUFFERED_EVENTS: 512, DB_POOL_SIZE: 20 });
+    expect(validateEnvironment({})).toMatchObject({ PINNED_POOL_FRACTION: 0.5, CHAT_CONTENT_SPECIAL_TOKENS: false, MAX_RUNNING_PER_TENANT: 0, PINNED_TOKENS_QUOTA: 16384 });
+  });
+
+  it('rejects bad values', () => {
+    const bad = () => validateEnvironment({ PINNED_POOL_FRACTION: '1.5', CHAT_CONTENT_SPECIAL_TOKENS: 'yes', DB_POOL_SIZE: '1' });
+    expect(bad).toThrow(/PINNED_POOL_FRACTION="1.5": must not be greater than 1/);
+    expect(bad).toThrow(/CHAT_CONTENT_SPECIAL_TOKENS="yes": must be a boolean value/);
+    expect(bad).toThrow(/DB_POOL_SIZE="1": must not be less than 2/);
   });
 });

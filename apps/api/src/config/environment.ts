@@ -1,10 +1,15 @@
 // Every environment variable the API reads, validated at boot. A bad value stops boot with a
 // message naming the variable and what is wrong. The README's configuration table mirrors this.
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+import { displayValue } from './secrets';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' || value === '' ? false : value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
 export class Environment {
@@ -60,9 +65,48 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(0) @Max(1024)
   ENGINE_THREADS = 0;
 
-  /** Tokens a tenant may keep pinned over all its prompts' current versions. */
+  /**
+   * Tokens a tenant may keep pinned over all its prompts' current versions, counted in whole
+   * chunks (a 13-token prompt pins a whole chunk of CHUNK_SIZE tokens).
+   */
   @Transform(toInt) @IsInt() @Min(0)
-  PINNED_TOKENS_QUOTA = 65536;
+  PINNED_TOKENS_QUOTA = 16384;
+
+  /** Special-token text in chat messages is parsed as special tokens (trusted clients only); default: text. */
+  @Transform(toBoolean) @IsBoolean()
+  CHAT_CONTENT_SPECIAL_TOKENS = false;
+
+  /** Running sequences of one tenant at most (0: no cap); admission is round robin over tenants. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(4096)
+  MAX_RUNNING_PER_TENANT = 0;
+
+  /** Unread events of one generation before its sequences pause in the engine (a slow reader). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
+  STREAM_MAX_BUFFERED_EVENTS = 512;
+
+  /** A generation paused for a slow reader this long (ms) is cancelled; 0: never. */
+  @Transform(toInt) @IsInt() @Min(0)
+  STREAM_STALL_TIMEOUT_MS = 120_000;
+
+  /** Fraction of the KV pool that all tenants' pinned prompts together may hold. */
+  @Transform(toNumber) @IsNumber() @Min(0) @Max(1)
+  PINNED_POOL_FRACTION = 0.5;
+
+  /** How often prompt versions that failed to pin are retried, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  RECONCILE_INTERVAL_MS = 10_000;
+
+  /** Database connections at most. */
+  @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  DB_POOL_SIZE = 20;
+
+  /** Waiting for a database connection fails after this long, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  /** The database ends a statement, or a transaction left idle, after this long, in ms. */
+  @Transform(toInt) @IsInt() @Min(100)
+  DB_STATEMENT_TIMEOUT_MS = 30_000;
 
   /** Requests per tenant per RATE_LIMIT_WINDOW_MS on the tenant endpoints. */
   @Transform(toInt) @IsInt() @Min(1)
@@ -102,7 +146,7 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       const constraints = e.constraints ?? {};
       const messages = constraints.isInt ? [constraints.isInt] : Object.values(constraints);
       const problems = messages.map((m) => m.replace(new RegExp(`^${e.property} `), ''));
-      return `  ${e.property}=${JSON.stringify(raw[e.property])}: ${problems.join('; ')}`;
+      return `  ${e.property}=${displayValue(e.property, raw[e.property])}: ${problems.join('; ')}`;
     });
     throw new EnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
   }

@@ -6,8 +6,9 @@ import type { EngineStatus } from '@chunkserve/contracts';
 import { LlmEngine } from '@chunkserve/engine';
 
 import type { Environment } from '../config/environment';
+import { OpenAiError } from '../common/openai-error';
 import { KvEventsRelay } from '../kv-events/kv-events.relay';
-import { EngineCapacityError, isCapacityError } from './engine-errors';
+import { apiErrorOf, isChatTemplateError } from './engine-errors';
 
 import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
 
@@ -41,6 +42,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
       kvDtype: this.config.get('KV_DTYPE', { infer: true }) as EngineOptions['kvDtype'],
       maxBatch: this.config.get('MAX_BATCH', { infer: true }),
       threads: this.config.get('ENGINE_THREADS', { infer: true }) || undefined,
+      maxRunningPerNamespace: this.config.get('MAX_RUNNING_PER_TENANT', { infer: true }),
       onKvEvents: this.kvEvents?.listener,
     };
     const started = Date.now();
@@ -93,12 +95,12 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
 
   /** A chat rendered with the model's template, ending with the assistant's generation prompt. */
   encodeChat(messages: ChatMessage[]): number[] {
-    return this.loaded().encodeChat(messages, { addGenerationPrompt: true });
+    return templated('messages', () => this.loaded().encodeChat(messages, { addGenerationPrompt: true }));
   }
 
   /** The tokens of a system turn alone: what a registered prompt pins, a prefix of encodeChat. */
   encodeSystemPrefix(content: string): number[] {
-    return this.loaded().encodeSystemPrefix(content);
+    return templated('content', () => this.loaded().encodeSystemPrefix(content));
   }
 
   /**
@@ -109,7 +111,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     try {
       return await this.loaded().prewarm(namespaceOf(tenantId), tokens);
     } catch (err) {
-      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+      throw apiErrorOf(err);
     }
   }
 
@@ -118,12 +120,21 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
     await this.loaded().unpin(namespaceOf(tenantId), tokens);
   }
 
-  /** Generation in the tenant's namespace; the signal cancels it and frees its sequence. */
+  /**
+   * Generation in the tenant's namespace; the signal cancels it and frees its sequence. A reader
+   * that falls behind pauses it in the scheduler (STREAM_MAX_BUFFERED_EVENTS unread) and is
+   * cancelled after STREAM_STALL_TIMEOUT_MS paused. A prompt that can never fit is a 400 before
+   * the first event, a full pool a 503.
+   */
   async *generate(tenantId: string, request: Omit<GenerateRequest, 'namespace'>, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
+    const options = {
+      maxBufferedEvents: this.config.get('STREAM_MAX_BUFFERED_EVENTS', { infer: true }),
+      stallTimeoutMs: this.config.get('STREAM_STALL_TIMEOUT_MS', { infer: true }),
+    };
     try {
-      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal);
+      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal, options);
     } catch (err) {
-      throw isCapacityError(err) ? new EngineCapacityError(String((err as Error).message)) : err;
+      throw apiErrorOf(err);
     }
   }
 
@@ -144,5 +155,15 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   private loaded(): LlmEngine {
     if (!this.engine) throw new Error('engine not loaded');
     return this.engine;
+  }
+}
+
+/** Runs a chat-template rendering; the template's refusal is the caller's 400 (`param` names the input). */
+function templated<T>(param: string, render: () => T): T {
+  try {
+    return render();
+  } catch (err) {
+    if (isChatTemplateError(err)) throw OpenAiError.badRequest((err as Error).message, 'invalid_chat_template_input', param);
+    throw err;
   }
 }

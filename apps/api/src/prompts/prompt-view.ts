@@ -10,6 +10,7 @@ export function promptInfo(prompt: Prompt, current: PromptVersion): PromptInfo {
     cachedTokens: current.cachedTokens,
     chunks: current.chunks,
     status: current.status,
+    ...(current.statusDetail ? { statusDetail: current.statusDetail } : {}),
     createdAt: prompt.createdAt.toISOString(),
     updatedAt: prompt.updatedAt.toISOString(),
   };
@@ -23,6 +24,7 @@ export function versionInfo(v: PromptVersion): PromptVersionInfo {
     cachedTokens: v.cachedTokens,
     chunks: v.chunks,
     status: v.status,
+    ...(v.statusDetail ? { statusDetail: v.statusDetail } : {}),
     createdAt: v.createdAt.toISOString(),
   };
 }

@@ -1,11 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 
 import { EngineService } from '../engine/engine.service';
+import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptService } from './prompt.service';
 
 /**
- * On boot, pins every current prompt version again from the database; /readyz says ready only
- * after that. Runs after bootstrap, so /healthz answers meanwhile.
+ * On boot, pins every current prompt version again from the database (within the pinned budget,
+ * naming what it skipped); /readyz says ready only after that. Runs after bootstrap, so /healthz
+ * answers meanwhile; live writes may come in at the same time (the reconciler serialises them).
  */
 @Injectable()
 export class PromptWarmupService implements OnApplicationBootstrap {
@@ -14,6 +16,7 @@ export class PromptWarmupService implements OnApplicationBootstrap {
   constructor(
     private readonly prompts: PromptService,
     private readonly engine: EngineService,
+    private readonly reconciler: PromptReconciler,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -23,9 +26,11 @@ export class PromptWarmupService implements OnApplicationBootstrap {
   private async rewarm(): Promise<void> {
     const started = Date.now();
     try {
-      const { warmed, failed } = await this.prompts.rewarmAll();
-      this.logger.log(`re-warmed ${warmed} prompt versions (${failed} failed) in ${Date.now() - started} ms`);
+      const { pinned, failed, skipped } = await this.prompts.rewarmAll();
+      const skips = skipped.length > 0 ? `; skipped for the pinned budget: ${skipped.join(', ')}` : '';
+      this.logger.log(`re-warmed ${pinned} prompt versions (${failed} failed) in ${Date.now() - started} ms${skips}`);
       this.engine.markPromptsWarm();
+      this.reconciler.startRetrying();
     } catch (err) {
       // Not ready: /readyz keeps saying so, and the log says why.
       this.logger.error(`re-warming prompts failed: ${(err as Error).stack ?? err}`);

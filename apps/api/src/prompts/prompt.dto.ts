@@ -1,6 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 
+import { NoNulCharacter } from '../common/no-nul';
+
 /** Longest prompt text accepted (characters); the token quota is the real limit. */
 export const MAX_PROMPT_CHARS = 200_000;
 
@@ -15,6 +17,7 @@ export class CreatePromptDto {
   @IsString()
   @MinLength(1)
   @MaxLength(MAX_PROMPT_CHARS)
+  @NoNulCharacter()
   content!: string;
 }
 
@@ -23,5 +26,6 @@ export class UpdatePromptDto {
   @IsString()
   @MinLength(1)
   @MaxLength(MAX_PROMPT_CHARS)
+  @NoNulCharacter()
   content!: string;
 }

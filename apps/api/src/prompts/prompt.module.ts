@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 
 import { TenantLimitsModule } from '../tenants/tenant-limits.module';
 
+import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptWarmupService } from './prompt-warmup.service';
 import { PromptController } from './prompt.controller';
 import { PromptRepository } from './prompt.repository';
@@ -10,7 +11,7 @@ import { PromptService } from './prompt.service';
 @Module({
   imports: [TenantLimitsModule],
   controllers: [PromptController],
-  providers: [PromptRepository, PromptService, PromptWarmupService],
+  providers: [PromptRepository, PromptReconciler, PromptService, PromptWarmupService],
   exports: [PromptRepository, PromptService],
 })
 export class PromptModule {}

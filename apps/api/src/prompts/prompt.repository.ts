@@ -1,4 +1,5 @@
-// The SQL of prompts and their immutable versions (TypeORM). PromptService holds the logic.
+// The SQL of prompts and their immutable versions (TypeORM). PromptService holds the logic,
+// PromptReconciler brings the engine's pins to match what is stored here.
 import { Injectable } from '@nestjs/common';
 import { InjectEntityManager } from '@nestjs/typeorm';
 import { Prompt, PromptVersion } from '@chunkserve/persistence';
@@ -8,6 +9,12 @@ import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 export type PromptWithCurrent = Prompt & { current: PromptVersion };
 
 export type NewPromptVersion = Pick<PromptVersion, 'promptId' | 'version' | 'content' | 'tokens' | 'cachedTokens' | 'chunks' | 'status'>;
+
+/** What pinning a version measured. */
+export type PinFigures = Pick<PromptVersion, 'tokens' | 'cachedTokens' | 'chunks'>;
+
+/** Statuses of current versions that hold (or are about to hold) chunks: what quotas count. */
+const PINNING = `('warming', 'warm')`;
 
 /**
  * Prompts `p` joined with their current version `v` (mapped to `p.current`): the one definition of
@@ -24,12 +31,13 @@ export class PromptRepository {
   constructor(@InjectEntityManager() private readonly manager: EntityManager) {}
 
   /**
-   * Runs `work` in a transaction that holds the tenant's prompt-write lock (a Postgres advisory
-   * lock, so the pinned-token quota holds under concurrency), with a repository bound to it.
+   * Runs `work` in a short transaction that holds the prompt-write lock (a Postgres advisory lock,
+   * so the tenant quotas and the platform's pinned budget hold under concurrency), with a
+   * repository bound to it. Never wait for the engine inside `work`.
    */
-  writeLocked<T>(tenantId: string, work: (tx: PromptRepository) => Promise<T>): Promise<T> {
+  writeLocked<T>(work: (tx: PromptRepository) => Promise<T>): Promise<T> {
     return this.manager.transaction(async (manager) => {
-      await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`prompts:${tenantId}`]);
+      await manager.query(`SELECT pg_advisory_xact_lock(hashtext('prompts:pins'))`);
       return work(new PromptRepository(manager));
     });
   }
@@ -47,6 +55,10 @@ export class PromptRepository {
     return this.manager.findOneByOrFail(PromptVersion, { promptId, version });
   }
 
+  findVersionById(id: string): Promise<PromptVersion | null> {
+    return this.manager.findOneBy(PromptVersion, { id });
+  }
+
   findVersions(promptId: string): Promise<PromptVersion[]> {
     return this.manager.findBy(PromptVersion, { promptId });
   }
@@ -56,15 +68,15 @@ export class PromptRepository {
   }
 
   insertVersion(version: NewPromptVersion): Promise<PromptVersion> {
-    return this.manager.save(this.manager.create(PromptVersion, version));
+    return this.manager.save(this.manager.create(PromptVersion, { ...version, statusDetail: null }));
   }
 
   savePrompt(prompt: Prompt): Promise<Prompt> {
     return this.manager.save(prompt);
   }
 
-  async updateVersion(id: string, changes: Partial<Omit<NewPromptVersion, 'promptId' | 'version'>>): Promise<void> {
-    await this.manager.update(PromptVersion, { id }, changes);
+  async supersede(versionId: string): Promise<void> {
+    await this.manager.update(PromptVersion, { id: versionId }, { status: 'superseded', statusDetail: null });
   }
 
   async deletePrompt(id: string): Promise<void> {
@@ -73,7 +85,7 @@ export class PromptRepository {
 
   /** Prompts with their current version, oldest first: one tenant's, or (undefined) everyone's. */
   listWithCurrent(tenantId?: string): Promise<PromptWithCurrent[]> {
-    const q = promptsWithCurrentVersion(this.manager).orderBy('p.created_at', 'ASC');
+    const q = promptsWithCurrentVersion(this.manager).orderBy('p.created_at', 'ASC').addOrderBy('p.id', 'ASC');
     if (tenantId !== undefined) q.where('p.tenant_id = :tenantId', { tenantId });
     return q.getMany();
   }
@@ -83,5 +95,44 @@ export class PromptRepository {
     const q = promptsWithCurrentVersion(this.manager).select('COALESCE(SUM(v.tokens), 0)', 'pinned').where(`v.status = 'warm'`);
     if (tenantId !== undefined) q.andWhere('p.tenant_id = :tenantId', { tenantId });
     return Number((await q.getRawOne<{ pinned: string }>())?.pinned ?? 0);
+  }
+
+  /** Chunks held or about to be held by current versions (warming or warm): one tenant's, or the platform's. */
+  async pinningChunks(tenantId?: string): Promise<number> {
+    const q = promptsWithCurrentVersion(this.manager).select('COALESCE(SUM(v.chunks), 0)', 'chunks').where(`v.status IN ${PINNING}`);
+    if (tenantId !== undefined) q.andWhere('p.tenant_id = :tenantId', { tenantId });
+    return Number((await q.getRawOne<{ chunks: string }>())?.chunks ?? 0);
+  }
+
+  /** Every current version is to be pinned again (after a restart the engine holds nothing). */
+  async markCurrentWarming(): Promise<void> {
+    await this.manager.query(
+      `UPDATE prompt_versions v SET status = 'warming', status_detail = NULL
+         FROM prompts p WHERE v.prompt_id = p.id AND v.version = p.current_version AND v.status IN ('warm', 'failed')`,
+    );
+  }
+
+  /**
+   * Records a pin, unless the version stopped being one to pin meanwhile (superseded or deleted):
+   * false then, and the reconciler unpins it.
+   */
+  async markWarm(versionId: string, figures: PinFigures): Promise<boolean> {
+    const result = await this.manager
+      .createQueryBuilder()
+      .update(PromptVersion)
+      .set({ ...figures, status: 'warm', statusDetail: null })
+      .where(`id = :versionId AND status IN ('warming', 'failed', 'warm')`, { versionId })
+      .execute();
+    return Boolean(result.affected);
+  }
+
+  /** Records that pinning failed or was skipped (never over a superseded version). */
+  async markFailed(versionId: string, detail: string): Promise<void> {
+    await this.manager
+      .createQueryBuilder()
+      .update(PromptVersion)
+      .set({ status: 'failed', statusDetail: detail })
+      .where(`id = :versionId AND status IN ('warming', 'failed', 'warm')`, { versionId })
+      .execute();
   }
 }

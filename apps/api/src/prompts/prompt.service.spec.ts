@@ -1,9 +1,9 @@
-import { Logger } from '@nestjs/common';
 import type { Prompt, PromptVersion } from '@chunkserve/persistence';
 
 import { automock, configOf } from '../../test/automock';
 import { EngineService } from '../engine/engine.service';
 import { TenantLimitsService } from '../tenants/tenant-limits.service';
+import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptRepository, type PromptWithCurrent } from './prompt.repository';
 import { PromptService } from './prompt.service';
 
@@ -16,8 +16,9 @@ const version = (values: Partial<PromptVersion> = {}): PromptVersion => ({
   content: 'old',
   tokens: 10,
   cachedTokens: 8,
-  chunks: 1,
+  chunks: 3,
   status: 'warm',
+  statusDetail: null,
   createdAt: at,
   ...values,
 });
@@ -25,76 +26,112 @@ const withCurrent = (p: Prompt, v: PromptVersion): PromptWithCurrent => Object.a
 
 describe('PromptService', () => {
   const repository = automock(PromptRepository);
-  const engine = automock(EngineService);
-  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 100 }), automock(TenantLimitsService));
+  const reconciler = automock(PromptReconciler);
+  const tenantLimits = automock(TenantLimitsService);
+  // 4-token chunks, a pool of 40 chunks: the budget at 0.5 is 20 chunks; the tenant quota 40 tokens = 10 chunks.
+  const engine = automock(EngineService, { chunkSize: 4, model: { contextLength: 50 } as EngineService['model'] });
+  const service = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 40, PINNED_POOL_FRACTION: 0.5 }), reconciler, tenantLimits);
+  const report = { pinned: 1, failed: 0, skipped: [], unpinned: 0 };
 
   beforeEach(() => {
     // The transaction hands its callback the same (mocked) repository.
-    repository.writeLocked.mockImplementation((_tenant, work) => work(repository));
+    repository.writeLocked.mockImplementation((work) => work(repository));
     engine.encodeSystemPrefix.mockImplementation((content: string) => Array.from(content, (c) => c.charCodeAt(0)));
-    engine.prewarm.mockImplementation(async (_tenant, tokens) => ({ tokens: tokens.length, cachedTokens: 0, chunks: 2, chunkIds: [1, 2], residentTokens: tokens.length - 1 }));
+    engine.stats.mockReturnValue({ capacityChunks: 40 } as never);
+    reconciler.sync.mockResolvedValue(report);
+    repository.pinningChunks.mockResolvedValue(0);
+    tenantLimits.settingsOf.mockResolvedValue({ pinnedChunkQuota: null, rateLimitRequests: null });
   });
 
   describe('create', () => {
-    it('pins the rendered system turn under the tenant lock and stores version 1 with what pre-warming measured', async () => {
+    it('stores version 1 as warming in a short transaction, then lets the reconciler pin it and answers with what it measured', async () => {
       repository.nameTaken.mockResolvedValue(false);
-      repository.pinnedTokens.mockResolvedValue(0);
       repository.insertPrompt.mockResolvedValue(prompt());
       repository.insertVersion.mockImplementation(async (v) => version({ ...v, id: 'v1' }));
+      repository.findVersionById.mockResolvedValue(version({ content: 'hello', tokens: 5, cachedTokens: 4, chunks: 2, status: 'warm' }));
 
       const info = await service.create('t1', 'support', 'hello');
 
-      expect(repository.writeLocked).toHaveBeenCalledWith('t1', expect.any(Function));
-      expect(engine.prewarm).toHaveBeenCalledWith('t1', [104, 101, 108, 108, 111]);
       expect(repository.insertPrompt).toHaveBeenCalledWith('t1', 'support', 1);
-      expect(repository.insertVersion).toHaveBeenCalledWith({ promptId: 'p1', version: 1, content: 'hello', tokens: 5, cachedTokens: 4, chunks: 2, status: 'warm' });
+      // 5 tokens in 4-token chunks: 2 chunks counted.
+      expect(repository.insertVersion).toHaveBeenCalledWith({ promptId: 'p1', version: 1, content: 'hello', tokens: 5, cachedTokens: 0, chunks: 2, status: 'warming' });
+      // The engine is never called inside the transaction: the reconciler runs after it committed.
+      expect(repository.writeLocked.mock.invocationCallOrder[0]).toBeLessThan(reconciler.sync.mock.invocationCallOrder[0]);
+      expect(engine.prewarm).not.toHaveBeenCalled();
+      expect(reconciler.hint).toHaveBeenCalledWith('v1', [104, 101, 108, 108, 111]);
+      expect(repository.findVersionById).toHaveBeenCalledWith('v1');
       expect(info).toMatchObject({ id: 'p1', name: 'support', version: 1, tokens: 5, cachedTokens: 4, chunks: 2, status: 'warm' });
     });
 
-    it('refuses a taken name with 409 before touching the engine', async () => {
+    it('answers with the failure and its reason when the engine could not pin it', async () => {
+      repository.nameTaken.mockResolvedValue(false);
+      repository.insertPrompt.mockResolvedValue(prompt());
+      repository.insertVersion.mockImplementation(async (v) => version({ ...v, id: 'v1' }));
+      repository.findVersionById.mockResolvedValue(version({ status: 'failed', statusDetail: 'the engine could not pin it: full' }));
+      await expect(service.create('t1', 'support', 'hello')).resolves.toMatchObject({ status: 'failed', statusDetail: 'the engine could not pin it: full' });
+    });
+
+    it('refuses a taken name with 409 before storing anything', async () => {
       repository.nameTaken.mockResolvedValue(true);
       await expect(service.create('t1', 'support', 'hello')).rejects.toMatchObject({ status: 409, code: 'prompt_exists', param: 'name' });
-      expect(engine.prewarm).not.toHaveBeenCalled();
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
+      expect(reconciler.sync).not.toHaveBeenCalled();
     });
 
-    it('refuses a prompt over the pinned-token quota with 403, naming the quota', async () => {
+    it("refuses past the tenant's quota counted in whole chunks", async () => {
       repository.nameTaken.mockResolvedValue(false);
-      repository.pinnedTokens.mockResolvedValue(98);
+      // The tenant holds 9 chunks (36 tokens counted) of its 40-token quota: a 5-token prompt needs 2 more chunks.
+      repository.pinningChunks.mockImplementation(async (tenant) => (tenant === 't1' ? 9 : 9));
       const refusal = service.create('t1', 'support', 'hello');
       await expect(refusal).rejects.toMatchObject({ status: 403, code: 'pinned_tokens_quota_exceeded', param: 'content' });
-      await expect(refusal).rejects.toThrow('this prompt needs 5 tokens, the tenant pins 98 of its 100 (PINNED_TOKENS_QUOTA)');
-      expect(repository.pinnedTokens).toHaveBeenCalledWith('t1');
-      expect(engine.prewarm).not.toHaveBeenCalled();
+      await expect(refusal).rejects.toThrow('the tenant pins 36 of its 40 (PINNED_TOKENS_QUOTA)');
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
     });
 
-    it('unpins what it pinned when storing fails', async () => {
+    it("applies the tenant's own pinned-chunk quota instead of PINNED_TOKENS_QUOTA", async () => {
       repository.nameTaken.mockResolvedValue(false);
-      repository.pinnedTokens.mockResolvedValue(0);
-      repository.insertPrompt.mockRejectedValue(new Error('db down'));
-      await expect(service.create('t1', 'support', 'hello')).rejects.toThrow('db down');
-      expect(engine.unpin).toHaveBeenCalledWith('t1', [104, 101, 108, 108, 111]);
+      tenantLimits.settingsOf.mockResolvedValue({ pinnedChunkQuota: 5, rateLimitRequests: null });
+      // 4 chunks held: a 5-token prompt (2 chunks) is past the tenant's 5, though the 40-token quota would allow it.
+      repository.pinningChunks.mockResolvedValue(4);
+      await expect(service.create('t1', 'support', 'hello')).rejects.toMatchObject({ status: 403, code: 'pinned_chunks_quota_exceeded' });
+      expect(tenantLimits.settingsOf).toHaveBeenCalledWith('t1');
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
+    });
+
+    it("refuses past the platform's pinned budget with a 4xx naming it", async () => {
+      repository.nameTaken.mockResolvedValue(false);
+      repository.pinningChunks.mockImplementation(async (tenant) => (tenant === undefined ? 19 : 0));
+      await expect(service.create('t1', 'support', 'hello')).rejects.toMatchObject({ status: 403, code: 'pinned_pool_budget_exceeded', message: expect.stringContaining('PINNED_POOL_FRACTION') });
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
+    });
+
+    it("refuses content that fills the model's context with a 400", async () => {
+      repository.nameTaken.mockResolvedValue(false);
+      const quota = new PromptService(repository, engine, configOf({ PINNED_TOKENS_QUOTA: 1000, PINNED_POOL_FRACTION: 1 }), reconciler, tenantLimits);
+      await expect(quota.create('t1', 'support', 'x'.repeat(50))).rejects.toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'content' });
+      expect(repository.insertPrompt).not.toHaveBeenCalled();
     });
   });
 
   describe('update', () => {
-    it('stores the next version, supersedes the previous one and unpins it after the new one is pinned', async () => {
+    it('stores the next version, supersedes the previous one (its chunks released from the quota) and lets the reconciler swap the pins', async () => {
       const current = prompt({ currentVersion: 1 });
       repository.findOwned.mockResolvedValue(current);
-      repository.findVersion.mockResolvedValue(version({ content: 'old', tokens: 95 }));
-      repository.pinnedTokens.mockResolvedValue(95);
+      repository.findVersion.mockResolvedValue(version({ content: 'old', chunks: 9 }));
+      repository.pinningChunks.mockResolvedValue(9);
       repository.insertVersion.mockImplementation(async (v) => version({ ...v, id: 'v2' }));
       repository.savePrompt.mockImplementation(async (p) => p);
+      repository.findVersionById.mockResolvedValue(version({ id: 'v2', version: 2, status: 'warm' }));
 
       const info = await service.update('t1', 'p1', 'new');
 
-      // The previous version's 95 tokens are released: 95 - 95 + 3 fits the quota of 100.
+      // 9 - 9 + 1 chunks fits the quota of 10.
       expect(repository.findVersion).toHaveBeenCalledWith('p1', 1);
-      expect(repository.insertVersion).toHaveBeenCalledWith(expect.objectContaining({ promptId: 'p1', version: 2, content: 'new', status: 'warm' }));
-      expect(repository.updateVersion).toHaveBeenCalledWith('v1', { status: 'superseded' });
+      expect(repository.insertVersion).toHaveBeenCalledWith(expect.objectContaining({ promptId: 'p1', version: 2, content: 'new', chunks: 1, status: 'warming' }));
+      expect(repository.supersede).toHaveBeenCalledWith('v1');
       expect(repository.savePrompt).toHaveBeenCalledWith(expect.objectContaining({ currentVersion: 2 }));
-      expect(info).toMatchObject({ version: 2 });
-      expect(engine.prewarm.mock.invocationCallOrder[0]).toBeLessThan(engine.unpin.mock.invocationCallOrder[0]);
-      expect(engine.unpin).toHaveBeenCalledWith('t1', [111, 108, 100]);
+      expect(reconciler.sync).toHaveBeenCalled();
+      expect(info).toMatchObject({ version: 2, status: 'warm' });
     });
 
     it("answers 404 for another tenant's prompt", async () => {
@@ -104,17 +141,11 @@ describe('PromptService', () => {
     });
   });
 
-  it('remove deletes the prompt and unpins its current version when warm', async () => {
+  it('remove deletes the prompt, then waits for the reconciler to unpin it', async () => {
     repository.findOwned.mockResolvedValue(prompt({ currentVersion: 3 }));
-    repository.findVersion.mockResolvedValue(version({ version: 3, content: 'abc' }));
     await service.remove('t1', 'p1');
-    expect(repository.findVersion).toHaveBeenCalledWith('p1', 3);
     expect(repository.deletePrompt).toHaveBeenCalledWith('p1');
-    expect(engine.unpin).toHaveBeenCalledWith('t1', [97, 98, 99]);
-
-    engine.unpin.mockClear();
-    repository.findVersion.mockResolvedValue(version({ status: 'failed' }));
-    await service.remove('t1', 'p1');
+    expect(repository.deletePrompt.mock.invocationCallOrder[0]).toBeLessThan(reconciler.sync.mock.invocationCallOrder[0]);
     expect(engine.unpin).not.toHaveBeenCalled();
   });
 
@@ -130,28 +161,8 @@ describe('PromptService', () => {
     await expect(service.resolve('t1', 'p1')).resolves.toEqual({ id: 'p1', version: 2, content: 'now' });
   });
 
-  it('unpinAll unpins only the warm current versions of the tenant', async () => {
-    repository.listWithCurrent.mockResolvedValue([
-      withCurrent(prompt(), version({ content: 'a' })),
-      withCurrent(prompt({ id: 'p2' }), version({ content: 'b', status: 'failed' })),
-    ]);
-    await service.unpinAll('t1');
-    expect(repository.listWithCurrent).toHaveBeenCalledWith('t1');
-    expect(engine.unpin.mock.calls).toEqual([['t1', [97]]]);
-  });
-
-  it("rewarmAll pins every tenant's current versions again and marks those that no longer fit as failed", async () => {
-    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-    repository.listWithCurrent.mockResolvedValue([
-      withCurrent(prompt({ tenantId: 't1' }), version({ id: 'v1', content: 'ab' })),
-      withCurrent(prompt({ id: 'p2', tenantId: 't2' }), version({ id: 'v2', promptId: 'p2', content: 'too big' })),
-    ]);
-    engine.prewarm.mockResolvedValueOnce({ tokens: 2, cachedTokens: 0, chunks: 1, chunkIds: [1], residentTokens: 2 }).mockRejectedValueOnce(new Error('pool full'));
-
-    await expect(service.rewarmAll()).resolves.toEqual({ warmed: 1, failed: 1 });
-    expect(repository.listWithCurrent).toHaveBeenCalledWith();
-    expect(engine.prewarm.mock.calls.map(([tenant]) => tenant)).toEqual(['t1', 't2']);
-    expect(repository.updateVersion).toHaveBeenCalledWith('v1', { status: 'warm', tokens: 2, cachedTokens: 2, chunks: 1 });
-    expect(repository.updateVersion).toHaveBeenCalledWith('v2', { status: 'failed' });
+  it('rewarmAll marks every current version warming, then reconciles and passes on the report', async () => {
+    await expect(service.rewarmAll()).resolves.toBe(report);
+    expect(repository.markCurrentWarming.mock.invocationCallOrder[0]).toBeLessThan(reconciler.sync.mock.invocationCallOrder[0]);
   });
 });

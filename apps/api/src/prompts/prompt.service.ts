@@ -1,9 +1,10 @@
 // The prompt lifecycle. Creating or updating renders the content as the system turn with the
-// model's chat template, pins it in the engine under the tenant's namespace (pre-warming its KV
-// chunks) and stores an immutable version with what pre-warming measured; the previous version is
-// unpinned, deleting unpins. Writes of one tenant are serialised by a Postgres advisory lock so the
-// pinned-token quota holds under concurrency (PromptRepository.writeLocked).
-import { Injectable, Logger } from '@nestjs/common';
+// model's chat template and stores an immutable version, 'warming', in one short transaction that
+// checks the tenant's quota and the platform's pinned budget (both in whole chunks) under a
+// Postgres advisory lock; the previous version is superseded, deleting deletes. The database is
+// the source of truth: PromptReconciler then pins and unpins in the engine, with no transaction
+// open, and each write waits for it, so its answer says warm (or failed, and why).
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Prompt } from '@chunkserve/persistence';
 import type { PromptDetail, PromptInfo } from '@chunkserve/contracts';
@@ -12,6 +13,8 @@ import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
 import { TenantLimitsService } from '../tenants/tenant-limits.service';
+import { checkPinLimits, chunksFor, pinnedBudgetChunks, type PinLimits } from './pin-budget';
+import { PromptReconciler, type ReconcileReport } from './prompt-reconciler.service';
 import { promptDetail, promptInfo } from './prompt-view';
 import { PromptRepository } from './prompt.repository';
 
@@ -23,81 +26,55 @@ export interface ResolvedPrompt {
 
 @Injectable()
 export class PromptService {
-  private readonly logger = new Logger(PromptService.name);
-
   constructor(
     private readonly prompts: PromptRepository,
     private readonly engine: EngineService,
     private readonly config: ConfigService<Environment, true>,
+    private readonly reconciler: PromptReconciler,
     private readonly tenantLimits: TenantLimitsService,
   ) {}
 
   async create(tenantId: string, name: string, content: string): Promise<PromptInfo> {
     const tokens = this.engine.encodeSystemPrefix(content);
-    return this.prompts.writeLocked(tenantId, async (tx) => {
+    const chunks = chunksFor(tokens.length, this.engine.chunkSize);
+    const { prompt, versionId } = await this.prompts.writeLocked(async (tx) => {
       if (await tx.nameTaken(tenantId, name)) {
         throw new OpenAiError(409, `A prompt named "${name}" already exists.`, 'invalid_request_error', 'prompt_exists', 'name');
       }
-      await this.checkQuota(tx, tenantId, tokens.length, 0);
-      const warm = await this.engine.prewarm(tenantId, tokens);
-      try {
-        const prompt = await tx.insertPrompt(tenantId, name, 1);
-        const version = await tx.insertVersion({
-          promptId: prompt.id,
-          version: 1,
-          content,
-          tokens: tokens.length,
-          cachedTokens: warm.residentTokens,
-          chunks: warm.chunks,
-          status: 'warm',
-        });
-        return promptInfo(prompt, version);
-      } catch (err) {
-        await this.engine.unpin(tenantId, tokens);
-        throw err;
-      }
+      await this.checkLimits(tx, tenantId, chunks, 0);
+      this.checkContext(tokens.length);
+      const prompt = await tx.insertPrompt(tenantId, name, 1);
+      const version = await tx.insertVersion({ promptId: prompt.id, version: 1, content, tokens: tokens.length, cachedTokens: 0, chunks, status: 'warming' });
+      return { prompt, versionId: version.id };
     });
+    this.reconciler.hint(versionId, tokens);
+    return this.afterSync(prompt, versionId);
   }
 
   async update(tenantId: string, id: string, content: string): Promise<PromptInfo> {
     const tokens = this.engine.encodeSystemPrefix(content);
-    const { info, previous } = await this.prompts.writeLocked(tenantId, async (tx) => {
+    const chunks = chunksFor(tokens.length, this.engine.chunkSize);
+    const { prompt, versionId } = await this.prompts.writeLocked(async (tx) => {
       const prompt = await this.owned(tx, tenantId, id);
       const previous = await tx.findVersion(id, prompt.currentVersion);
-      await this.checkQuota(tx, tenantId, tokens.length, previous.status === 'warm' ? previous.tokens : 0);
-      const warm = await this.engine.prewarm(tenantId, tokens);
-      try {
-        const version = await tx.insertVersion({
-          promptId: id,
-          version: prompt.currentVersion + 1,
-          content,
-          tokens: tokens.length,
-          cachedTokens: warm.residentTokens,
-          chunks: warm.chunks,
-          status: 'warm',
-        });
-        await tx.updateVersion(previous.id, { status: 'superseded' });
-        prompt.currentVersion = version.version;
-        const saved = await tx.savePrompt(prompt);
-        return { info: promptInfo(saved, version), previous };
-      } catch (err) {
-        await this.engine.unpin(tenantId, tokens);
-        throw err;
-      }
+      const holding = previous.status === 'warming' || previous.status === 'warm';
+      await this.checkLimits(tx, tenantId, chunks, holding ? previous.chunks : 0);
+      this.checkContext(tokens.length);
+      const version = await tx.insertVersion({ promptId: id, version: prompt.currentVersion + 1, content, tokens: tokens.length, cachedTokens: 0, chunks, status: 'warming' });
+      await tx.supersede(previous.id);
+      prompt.currentVersion = version.version;
+      return { prompt: await tx.savePrompt(prompt), versionId: version.id };
     });
-    // Unpinned after the new version is pinned, so a shared prefix of the two stays resident.
-    if (previous.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(previous.content));
-    return info;
+    this.reconciler.hint(versionId, tokens);
+    return this.afterSync(prompt, versionId);
   }
 
   async remove(tenantId: string, id: string): Promise<void> {
-    const current = await this.prompts.writeLocked(tenantId, async (tx) => {
-      const prompt = await this.owned(tx, tenantId, id);
-      const version = await tx.findVersion(id, prompt.currentVersion);
+    await this.prompts.writeLocked(async (tx) => {
+      await this.owned(tx, tenantId, id);
       await tx.deletePrompt(id);
-      return version;
     });
-    if (current.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
+    await this.reconciler.sync();
   }
 
   async list(tenantId: string): Promise<PromptInfo[]> {
@@ -116,32 +93,40 @@ export class PromptService {
     return { id, version: version.version, content: version.content };
   }
 
-  /** Unpins every warm prompt of a tenant (before the tenant is deleted). */
-  async unpinAll(tenantId: string): Promise<void> {
-    for (const { current } of await this.prompts.listWithCurrent(tenantId)) {
-      if (current.status === 'warm') await this.engine.unpin(tenantId, this.engine.encodeSystemPrefix(current.content));
-    }
+  /**
+   * Unpins what a deleted tenant pinned: called after the tenant's rows are gone, it brings the
+   * engine to match (an unpin that fails is retried by the reconciler, never blocking the delete).
+   */
+  async unpinAll(_tenantId: string): Promise<void> {
+    await this.reconciler.sync();
   }
 
   /**
-   * Pins every current prompt version again (after a restart the engine's cache is empty). A version
-   * that no longer fits is marked failed and logged; the figures are refreshed.
+   * Pins every current prompt version again (after a restart the engine's cache is empty), within
+   * the pinned budget: the report names the versions it skipped.
    */
-  async rewarmAll(): Promise<{ warmed: number; failed: number }> {
-    let warmed = 0;
-    let failed = 0;
-    for (const { tenantId, current: v } of await this.prompts.listWithCurrent()) {
-      try {
-        const result = await this.engine.prewarm(tenantId, this.engine.encodeSystemPrefix(v.content));
-        await this.prompts.updateVersion(v.id, { status: 'warm', tokens: result.tokens, cachedTokens: result.residentTokens, chunks: result.chunks });
-        warmed += 1;
-      } catch (err) {
-        this.logger.error(`re-warming prompt ${v.promptId} v${v.version} failed: ${(err as Error).message}`);
-        await this.prompts.updateVersion(v.id, { status: 'failed' });
-        failed += 1;
-      }
+  async rewarmAll(): Promise<ReconcileReport> {
+    await this.prompts.markCurrentWarming();
+    return this.reconciler.sync();
+  }
+
+  private async afterSync(prompt: Prompt, versionId: string): Promise<PromptInfo> {
+    await this.reconciler.sync();
+    const version = await this.prompts.findVersionById(versionId);
+    if (!version) throw OpenAiError.notFound(`No prompt ${prompt.id}.`, 'prompt_not_found');
+    return promptInfo(prompt, version);
+  }
+
+  /** A prompt that leaves no room in the model's context is a 400. */
+  private checkContext(tokens: number): void {
+    const context = this.engine.model.contextLength;
+    if (tokens >= context) {
+      throw OpenAiError.badRequest(
+        `This model's context is ${context} tokens and the prompt renders to ${tokens}: it would leave no room for a conversation.`,
+        'context_length_exceeded',
+        'content',
+      );
     }
-    return { warmed, failed };
   }
 
   private async owned(prompts: PromptRepository, tenantId: string, id: string): Promise<Prompt> {
@@ -150,21 +135,19 @@ export class PromptService {
     return prompt;
   }
 
-  private async checkQuota(tx: PromptRepository, tenantId: string, adding: number, releasing: number): Promise<void> {
-    // A tenant's own pinned-chunk quota replaces the platform's token quota.
-    if (await this.tenantLimits.checkPinnedChunks(tenantId, adding, releasing)) return;
-    const quota = this.config.get('PINNED_TOKENS_QUOTA', { infer: true });
-    const used = await tx.pinnedTokens(tenantId);
-    const after = used - releasing + adding;
-    if (after > quota) {
-      throw new OpenAiError(
-        403,
-        `Pinned-token quota exceeded: this prompt needs ${adding} tokens, the tenant pins ${used - releasing} ` +
-          `of its ${quota} (PINNED_TOKENS_QUOTA). Shorten or delete a prompt.`,
-        'invalid_request_error',
-        'pinned_tokens_quota_exceeded',
-        'content',
-      );
-    }
+  private async checkLimits(tx: PromptRepository, tenantId: string, adding: number, releasing: number): Promise<void> {
+    const tenantChunks = await tx.pinningChunks(tenantId);
+    const platformChunks = await tx.pinningChunks();
+    const { pinnedChunkQuota } = await this.tenantLimits.settingsOf(tenantId);
+    checkPinLimits(this.limits(pinnedChunkQuota), { adding, releasing, tenantChunks, platformChunks });
+  }
+
+  private limits(tenantQuotaChunks: number | null): PinLimits {
+    return {
+      chunkSize: this.engine.chunkSize,
+      tenantQuotaChunks,
+      tenantQuotaTokens: this.config.get('PINNED_TOKENS_QUOTA', { infer: true }),
+      budgetChunks: pinnedBudgetChunks(this.engine.stats().capacityChunks, this.config.get('PINNED_POOL_FRACTION', { infer: true })),
+    };
   }
 }

@@ -92,8 +92,8 @@ export class TenantStatsController {
   }
 
   @Get('tree')
-  @ApiOperation({ summary: "The tenant's part of the chunk tree" })
+  @ApiOperation({ summary: "The tenant's part of the chunk tree (its own chunk numbering and recency ranks)" })
   tree(@CurrentTenant() tenant: AuthenticatedTenant): Promise<CacheTree> {
-    return this.stats.tree(tenant.id);
+    return this.stats.tenantTree(tenant.id);
   }
 }

@@ -98,6 +98,24 @@ describe('StatsService', () => {
     });
   });
 
+  it("tenantTree: only the tenant's chunks, renumbered in tree order, with recency ranks instead of the engine's clock", async () => {
+    const chunk = { tokens: 16, refCount: 0, pinCount: 1, namespace: 'tenant:t1' };
+    engine.snapshot.mockResolvedValue({
+      chunks: [
+        { ...chunk, id: 907, parent: null, lastUse: 5000 },
+        { ...chunk, id: 12, parent: 907, lastUse: 4100 },
+        { ...chunk, id: 55, parent: 907, lastUse: 9999 },
+      ],
+    } as never);
+    const tree = await service.tenantTree('t1');
+    expect(engine.snapshot).toHaveBeenCalledWith('t1');
+    expect(tree.chunks.map(({ id, parent, lastUse }) => ({ id, parent, lastUse }))).toEqual([
+      { id: 1, parent: null, lastUse: 1 },
+      { id: 2, parent: 1, lastUse: 0 },
+      { id: 3, parent: 1, lastUse: 2 },
+    ]);
+  });
+
   it('pushes a live sample to subscribers until they unsubscribe', () => {
     engine.isLoaded.mockReturnValue(true);
     const seen: unknown[] = [];

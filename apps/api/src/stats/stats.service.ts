@@ -118,6 +118,22 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
     };
   }
 
+  /**
+   * A tenant's own view of its chunks: ids renumbered 1..n in tree order and `lastUse` as the rank
+   * among its own chunks (0: least recently used), so that neither the pool-wide chunk ids nor the
+   * engine's global clock leak how busy other tenants are.
+   */
+  async tenantTree(tenantId: string): Promise<CacheTree> {
+    const tree = await this.tree(tenantId);
+    const own = tree.chunks.filter((c) => c.tenantId === tenantId);
+    const ids = new Map(own.map((c, i) => [c.id, i + 1]));
+    const recency = new Map([...own].sort((a, b) => a.lastUse - b.lastUse).map((c, rank) => [c.id, rank]));
+    return {
+      chunkSize: tree.chunkSize,
+      chunks: own.map((c) => ({ ...c, id: ids.get(c.id)!, parent: c.parent === null ? null : (ids.get(c.parent) ?? null), lastUse: recency.get(c.id)! })),
+    };
+  }
+
   private sample(): void {
     if (!this.engine.isLoaded()) return;
     const sample = this.sampler.add(Date.now(), this.engine.stats());

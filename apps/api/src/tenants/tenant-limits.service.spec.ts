@@ -25,21 +25,4 @@ describe('TenantLimitsService', () => {
     await limits.settingsOf('t1', 5_001);
     expect(tenants.settingsOf).toHaveBeenCalledTimes(2);
   });
-
-  it('checks pins in chunks against a quota of its own: a 13-token prompt is one chunk', async () => {
-    const limits = service();
-    tenants.settingsOf.mockResolvedValue({ pinnedChunkQuota: 3, rateLimitRequests: null });
-    tenants.pinnedChunks.mockResolvedValue(2);
-    await expect(limits.checkPinnedChunks('t1', 13, 0)).resolves.toBe(true);
-    expect(tenants.pinnedChunks).toHaveBeenCalledWith('t1', 16);
-    // Replacing a 17-token version (2 chunks) by a 48-token one (3 chunks): 2 - 2 + 3 = 3.
-    await expect(limits.checkPinnedChunks('t1', 48, 17)).resolves.toBe(true);
-    await expect(limits.checkPinnedChunks('t1', 17, 0)).rejects.toMatchObject({ status: 403, code: 'pinned_chunks_quota_exceeded' });
-  });
-
-  it('leaves the check to the platform quota when the tenant has none', async () => {
-    tenants.settingsOf.mockResolvedValue({ pinnedChunkQuota: null, rateLimitRequests: null });
-    await expect(service().checkPinnedChunks('t1', 10_000, 0)).resolves.toBe(false);
-    expect(tenants.pinnedChunks).not.toHaveBeenCalled();
-  });
 });

@@ -2,9 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { applyDecorators } from '@nestjs/common';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
+import { NoNulCharacter } from '../common/no-nul';
+
 /** 1 to 100 characters, not blank, no NUL (Postgres text cannot hold it). */
-const TenantName = () =>
-  applyDecorators(IsString(), Length(1, 100), Matches(/\S/, { message: 'name must not be blank' }), Matches(/^[^\u0000]*$/, { message: 'name must not contain NUL' }));
+const TenantName = () => applyDecorators(IsString(), Length(1, 100), Matches(/\S/, { message: 'name must not be blank' }), NoNulCharacter());
 
 export class CreateTenantDto {
   @ApiProperty({ example: 'acme', description: '1 to 100 characters' })

@@ -71,15 +71,6 @@ export class TenantRepository {
     return row ? { pinnedChunkQuota: row.pinnedChunkQuota, rateLimitRequests: row.rateLimitRequests } : null;
   }
 
-  /** Chunks pinned by the tenant's prompts' current versions. */
-  async pinnedChunks(tenantId: string, chunkSize: number): Promise<number> {
-    const [row] = await this.tenants.query(`SELECT COALESCE(sum(ceil(pv.tokens::float8 / $1)), 0)::int AS chunks FROM (${PINNED_VERSIONS}) pv WHERE pv.tenant_id = $2`, [
-      chunkSize,
-      tenantId,
-    ]);
-    return Number(row.chunks);
-  }
-
   /** True when the tenant exists (and was updated). */
   async update(id: string, changes: Partial<Pick<Tenant, 'name' | 'pinnedChunkQuota' | 'rateLimitRequests'>>): Promise<boolean> {
     if (Object.keys(changes).length === 0) return this.exists(id);

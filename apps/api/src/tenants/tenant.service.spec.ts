@@ -63,12 +63,13 @@ describe('TenantService', () => {
     await expect(service.update('t9', { name: 'x' })).rejects.toBeInstanceOf(NotFoundException);
   });
 
-  it("unpins a tenant's prompts before deleting it", async () => {
+  // Issue 10: the database first, so that an unpin that fails can never block the delete.
+  it("deletes the tenant, then unpins its prompts", async () => {
     tenants.exists.mockResolvedValue(true);
     await service.remove('t1');
     expect(prompts.unpinAll).toHaveBeenCalledWith('t1');
     expect(tenants.delete).toHaveBeenCalledWith('t1');
-    expect(prompts.unpinAll.mock.invocationCallOrder[0]).toBeLessThan(tenants.delete.mock.invocationCallOrder[0]);
+    expect(tenants.delete.mock.invocationCallOrder[0]).toBeLessThan(prompts.unpinAll.mock.invocationCallOrder[0]);
   });
 
   it('answers 404 for an unknown tenant and touches nothing', async () => {

@@ -44,11 +44,14 @@ export class TenantService {
     return this.get(id);
   }
 
-  /** Deletes the tenant with its keys, prompts and usage history, and unpins its prompts in the engine. */
+  /**
+   * Deletes the tenant with its keys, prompts and usage history, then unpins its prompts in the engine
+   * (the database first: an unpin that fails is retried and never blocks the delete).
+   */
   async remove(id: string): Promise<void> {
     if (!(await this.tenants.exists(id))) throw new NotFoundException(`No tenant ${id}.`);
-    await this.prompts.unpinAll(id);
     await this.tenants.delete(id);
+    await this.prompts.unpinAll(id);
     this.limits.forget(id);
   }
 

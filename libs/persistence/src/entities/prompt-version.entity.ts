@@ -2,8 +2,11 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 
 import { Prompt } from './prompt.entity';
 
-/** warm: pinned in the engine; superseded: an older version, unpinned; failed: pre-warming failed. */
-export type PromptVersionStatus = 'warm' | 'superseded' | 'failed';
+/**
+ * warming: stored, to be pinned by the reconciler; warm: pinned in the engine; superseded: an older
+ * version, unpinned; failed: pinning failed or was skipped (status_detail says why), retried.
+ */
+export type PromptVersionStatus = 'warming' | 'warm' | 'superseded' | 'failed';
 
 /** One immutable version of a prompt, with what pre-warming it measured. */
 @Entity({ name: 'prompt_versions' })
@@ -38,6 +41,10 @@ export class PromptVersion {
 
   @Column('text')
   status!: PromptVersionStatus;
+
+  /** Why a version is failed (an engine error, a pinned-budget skip); null otherwise. */
+  @Column('text', { name: 'status_detail', nullable: true })
+  statusDetail!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
