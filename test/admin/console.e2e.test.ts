@@ -264,12 +264,17 @@ describe('admin console', () => {
 
   it('throttles failed logins', async () => {
     await page.goto(`${adminUrl}/login`);
-    /** One login attempt, awaited until the server action answered (the click waits for the button to be enabled again). */
+    /**
+     * One login attempt, awaited until the server action answered and React committed its result:
+     * the button reads 'Log in' again (it reads 'Checking…' while pending). React resets the form
+     * in that commit, so filling the next token before it would lose the token.
+     */
     const attempt = async (token: string) => {
       await page.getByLabel('Admin token').fill(token);
       const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().startsWith(`${adminUrl}/login`));
       await page.getByRole('button', { name: 'Log in' }).click();
       await answered;
+      await page.getByRole('button', { name: 'Log in' }).waitFor();
     };
     for (let i = 0; i < 5; i++) await attempt(`wrong-token-${i}`);
     await page.getByTestId('login-error').filter({ hasText: 'The API rejected this token.' }).waitFor();

@@ -75,20 +75,22 @@ describe('runtime limits', () => {
   });
 
   it("one namespace's burst does not hold back another namespace's request", async () => {
+    // Counted in completions, not wall-clock time, so a busy machine cannot flip the outcome.
+    const finished: string[] = [];
     const burst = Array.from({ length: 12 }, (_, i) =>
-      collect(engine.generate({ namespace: 'busy', promptTokens: someTokens(20, 100 + i), maxTokens: 40, stopAtEos: false })),
+      collect(engine.generate({ namespace: 'busy', promptTokens: someTokens(20, 100 + i), maxTokens: 40, stopAtEos: false })).then((r) => {
+        finished.push('busy');
+        return r;
+      }),
     );
-    await sleep(20);
-    const t0 = Date.now();
     const small = await collect(engine.generate({ namespace: 'quiet', promptTokens: someTokens(20, 7), maxTokens: 1 }));
-    const smallMs = Date.now() - t0;
-    const tBurst = Date.now();
+    const busyBeforeSmall = finished.length;
     const done = await Promise.all(burst);
-    const rest = Date.now() - tBurst;
     expect(small.done[0].finishReason).toBe('length');
     expect(done.every((d) => d.done[0].finishReason === 'length')).toBe(true);
-    // FIFO admission would serve 'quiet' after all 12 of 'busy' (6 rounds of 2): it came first.
-    expect(smallMs).toBeLessThan(rest);
+    // FIFO admission would serve 'quiet' after all 12 of 'busy' were admitted (at least 10 of them
+    // done); fair admission runs it beside the first two.
+    expect(busyBeforeSmall).toBeLessThanOrEqual(2);
   });
 
   it('the addon refuses a request id that is still in flight (the scheduler keys requests by id)', async () => {
