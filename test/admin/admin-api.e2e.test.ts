@@ -131,12 +131,21 @@ describe('admin API', () => {
       expect((await call(api.url, ADMIN_TOKEN, 'POST', `/admin/prompts/${id}/restore`, { version: 3 })).body.error.code).toBe('version_is_current');
       expect((await call(api.url, ADMIN_TOKEN, 'POST', `/admin/prompts/${id}/restore`, { version: 9 })).status).toBe(404);
 
+      // The request's row names the version it was served with.
+      expect(await sql(`SELECT prompt_version FROM usage_records WHERE prompt_id = $1`, [id])).toEqual([{ prompt_version: 2 }]);
+      // A request served by version 1 that finished after version 3 was made (it was in flight across
+      // the updates) counts for version 1; a row from before the column by the time it was written.
+      const row = `INSERT INTO usage_records (tenant_id, prompt_id, prompt_version, endpoint, prompt_tokens, cached_tokens, completion_tokens, ttft_ms, duration_ms, finish_reason)
+                   VALUES ($1, $2, $3, 'chat.completions', 40, 32, 3, 5, 9, 'length')`;
+      await sql(row, [t.id, id, 1]);
+      await sql(row, [t.id, id, null]);
+
       const detail = await call(api.url, ADMIN_TOKEN, 'GET', `/admin/prompts/${id}`);
       expect(detail.body).toMatchObject({ tenantId: t.id, tenantName: 'initech', version: 3, content, status: 'warm' });
       expect(detail.body.versions.map((v: { version: number; status: string; requests: number }) => [v.version, v.status, v.requests])).toEqual([
-        [1, 'superseded', 0],
+        [1, 'superseded', 1],
         [2, 'superseded', 1],
-        [3, 'warm', 0],
+        [3, 'warm', 1],
       ]);
       expect(detail.body.versions[1].hitRate).toBeGreaterThan(0);
       expect(detail.body.versions[1].meanTtftMs).toBeGreaterThan(0);

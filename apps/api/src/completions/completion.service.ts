@@ -8,7 +8,7 @@ import { randomBytes } from 'crypto';
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
 import { EngineService } from '../engine/engine.service';
-import { PromptService } from '../prompts/prompt.service';
+import { PromptService, type ResolvedPrompt } from '../prompts/prompt.service';
 import type { ChatCompletionDto, CompletionDto } from './completion.dto';
 import { chatMessages, logprobOptions, resolveMaxTokens, samplingOptions, type EngineRequest } from './generation-request';
 import type { ResponseMeta } from './openai-format';
@@ -19,6 +19,8 @@ export type Endpoint = 'chat.completions' | 'completions' | 'stream';
 export interface PreparedGeneration {
   tenantId: string;
   promptId: string | null;
+  /** The version of the registered prompt that was resolved (what usage rows are counted under). */
+  promptVersion: number | null;
   endpoint: Endpoint;
   request: EngineRequest;
   n: number;
@@ -38,7 +40,7 @@ export class CompletionService {
     const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
     const specialTokens = this.config.get('CHAT_CONTENT_SPECIAL_TOKENS', { infer: true });
     const promptTokens = this.engine.encodeChat(chatMessages(dto.messages, registered?.content, specialTokens));
-    return this.prepared(tenantId, registered?.id ?? null, endpoint, 'chatcmpl', dto, promptTokens, dto.max_completion_tokens ?? dto.max_tokens);
+    return this.prepared(tenantId, registered, endpoint, 'chatcmpl', dto, promptTokens, dto.max_completion_tokens ?? dto.max_tokens);
   }
 
   async prepareText(tenantId: string, dto: CompletionDto): Promise<PreparedGeneration> {
@@ -47,12 +49,12 @@ export class CompletionService {
     // With a registered prompt, the prompt text follows its system turn (the pinned prefix).
     const prefix = registered ? this.engine.encodeSystemPrefix(registered.content) : [];
     const promptTokens = [...prefix, ...this.engine.encode(dto.prompt)];
-    return this.prepared(tenantId, registered?.id ?? null, 'completions', 'cmpl', dto, promptTokens, dto.max_tokens);
+    return this.prepared(tenantId, registered, 'completions', 'cmpl', dto, promptTokens, dto.max_tokens);
   }
 
   private prepared(
     tenantId: string,
-    promptId: string | null,
+    registered: ResolvedPrompt | undefined,
     endpoint: Endpoint,
     idPrefix: string,
     dto: ChatCompletionDto | CompletionDto,
@@ -73,7 +75,7 @@ export class CompletionService {
       model: this.engine.model.id,
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : undefined,
     };
-    return { tenantId, promptId, endpoint, request, n: dto.n ?? 1, meta };
+    return { tenantId, promptId: registered?.id ?? null, promptVersion: registered?.version ?? null, endpoint, request, n: dto.n ?? 1, meta };
   }
 
   private checkModel(model: string): void {

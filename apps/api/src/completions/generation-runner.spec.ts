@@ -19,6 +19,7 @@ const done = (choice: number, finishReason: 'stop' | 'length' = 'stop'): Generat
 const prepared = (n = 1): PreparedGeneration => ({
   tenantId: 't1',
   promptId: 'p1',
+  promptVersion: 3,
   endpoint: 'chat.completions',
   request: { promptTokens: [1, 2, 3, 4, 5, 6, 7], maxTokens: 8 },
   n,
@@ -89,7 +90,7 @@ describe('GenerationRunner', () => {
     expect(metrics.interTokenLatency.observe).toHaveBeenCalledTimes(1);
     const finished = { tenantId: 't1', promptId: 'p1', endpoint: 'chat.completions', promptTokens: 7, cachedTokens: 4, completionTokens: 2, finishReason: 'stop' };
     expect(metrics.recordFinished).toHaveBeenCalledWith(finished);
-    expect(usage.record).toHaveBeenCalledWith({ ...finished, ttftMs: expect.any(Number), durationMs: expect.any(Number) });
+    expect(usage.record).toHaveBeenCalledWith({ ...finished, promptVersion: 3, ttftMs: expect.any(Number), durationMs: expect.any(Number) });
     expect(usage.record.mock.calls[0][0].ttftMs).toBeGreaterThanOrEqual(0);
   });
 

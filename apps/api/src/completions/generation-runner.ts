@@ -78,6 +78,6 @@ export class GenerationRunner {
     };
     this.metrics.recordFinished(record);
     const now = performance.now();
-    this.usage.record({ ...record, ttftMs: firstTokenAt === undefined ? -1 : firstTokenAt - started, durationMs: now - started });
+    this.usage.record({ ...record, promptVersion: p.promptVersion, ttftMs: firstTokenAt === undefined ? -1 : firstTokenAt - started, durationMs: now - started });
   }
 }

@@ -7,6 +7,7 @@ import { UsageService } from './usage.service';
 const record: NewUsageRecord = {
   tenantId: 't1',
   promptId: null,
+  promptVersion: null,
   endpoint: 'chat.completions',
   promptTokens: 10,
   cachedTokens: 8,

@@ -14,6 +14,10 @@ export class UsageRecord {
   @Column('uuid', { name: 'prompt_id', nullable: true })
   promptId!: string | null;
 
+  /** The version of the prompt it was served with (null without a prompt, or for rows older than the column). */
+  @Column('int', { name: 'prompt_version', nullable: true })
+  promptVersion!: number | null;
+
   /** chat.completions, completions or stream (WebSocket). */
   @Column('text')
   endpoint!: string;

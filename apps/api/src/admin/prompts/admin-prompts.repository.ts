@@ -34,6 +34,11 @@ export class AdminPromptsRepository {
     return new Map(rows.map((r) => [r.id, r.name]));
   }
 
+  /**
+   * Requests and latency per version: each request counts for the version it was served with
+   * (usage_records.prompt_version); rows from before that column by the window in which the
+   * version was current.
+   */
   async versionUsage(promptId: string): Promise<VersionUsage[]> {
     const rows: Record<string, unknown>[] = await this.manager.query(
       `WITH windows AS (
@@ -47,7 +52,9 @@ export class AdminPromptsRepository {
               percentile_cont(0.95) WITHIN GROUP (ORDER BY u.ttft_ms) FILTER (WHERE u.ttft_ms >= 0) AS p95_ttft
          FROM windows w
          LEFT JOIN usage_records u
-           ON u.prompt_id = $1 AND u.created_at >= w.starts AND (w.ends IS NULL OR u.created_at < w.ends)
+           ON u.prompt_id = $1
+          AND (u.prompt_version = w.version
+               OR (u.prompt_version IS NULL AND u.created_at >= w.starts AND (w.ends IS NULL OR u.created_at < w.ends)))
         GROUP BY w.version ORDER BY w.version`,
       [promptId],
     );
