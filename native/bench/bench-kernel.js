@@ -148,7 +148,11 @@ function main() {
   const lines = [];
   const summary = [];
   const common = { device, heads: HEADS, kv_heads: KV_HEADS, head_dim: HEAD_DIM, chunk: CHUNK, batch: BATCH, dtype, threads: info.threads };
+  // The FMA rate swings on a shared host, so it is probed again before every row, and "% FMA" is
+  // taken against the best probe of the run (conservative).
+  const probes = [bw.fmaGflops];
   for (const row of ROWS) {
+    probes.push(Math.round(native.machineLimits(64 << 20, 3).fmaGflops * 10) / 10);
     const idealBytes = (row.shared + BATCH * row.unshared) * tokenBytes;
     const unsharedBytes = BATCH * (row.shared + row.unshared) * tokenBytes;
     const plain = buildCache(row, false, layersFor(unsharedBytes));
@@ -179,7 +183,6 @@ function main() {
         bandwidth_vs_copy: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9 / timed.copyGBps) * 100) / 100,
         read_GBps: Math.round(bw.readGBps * 100) / 100,
         attention_gflops: Math.round((attnFlops(row) / (t.us * 1e-6) / 1e9) * 100) / 100,
-        fma_peak_fraction: Math.round((attnFlops(row) / (t.us * 1e-6) / 1e9 / bw.fmaGflops) * 1000) / 1000,
         layers_rotated: built.nLayers,
         us_runs: t.runs.map((x) => Math.round(x)),
       };
@@ -198,6 +201,9 @@ function main() {
       storedWithin: sharedStored - idealBytes <= BATCH * chunkBytesPerLayer,
     });
   }
+  bw.fmaGflops = Math.max(...probes);
+  for (const rec of lines) rec.fma_peak_fraction = Math.round((rec.attention_gflops / bw.fmaGflops) * 1000) / 1000;
+  console.log(JSON.stringify({ fma_probes_gflops: probes, fma_gflops_best: bw.fmaGflops, fma_peak_fraction: lines.map((r) => [r.shared, r.unshared, r.method, r.fma_peak_fraction]) }));
   writeResults(lines, summary, bw, facts);
 }
 
@@ -219,7 +225,7 @@ function writeResults(lines, summary, bw, facts) {
     `# Kernel benchmark (CPU), ${meta.date}`,
     '',
     `Command: \`${meta.command}\`. Device: ${device}. Storage ${dtype}, compute fp32. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}, batch ${BATCH}.`,
-    `CPU: ${facts.cpu.model}, ${facts.cpu.cpus} CPUs, ${(facts.cpu.simd_flags || []).join(' ')}, L3 ${facts.cpu.l3}. Measured at start (all threads): FMA peak ${bw.fmaGflops.toFixed(1)} GFLOPS, copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time; "% FMA" = attention FLOPs / time / FMA peak.`,
+    `CPU: ${facts.cpu.model}, ${facts.cpu.cpus} CPUs, ${(facts.cpu.simd_flags || []).join(' ')}, L3 ${facts.cpu.l3}. Measured (all threads): FMA peak ${bw.fmaGflops.toFixed(1)} GFLOPS (the best of the probes before each row), copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time; "% FMA" = attention FLOPs / time / FMA peak.`,
     '',
     '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP % FMA | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',

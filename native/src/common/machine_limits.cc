@@ -1,9 +1,11 @@
 #include "common/machine_limits.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "common/cpu_features.h"
@@ -16,19 +18,29 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// FMA: every thread runs the kernels' register-only loop for about 50 ms; best of `iterations`.
+// FMA: every thread runs the kernels' register-only loop for about 25 ms and times itself; the
+// rate of a round is the sum of the threads' own rates (a thread that another job delays for a
+// moment lowers only its own figure, not the others'), and the probe is the best of many rounds,
+// because on a shared machine a single round is easily disturbed.
 double fma_gflops(ThreadPool& pool, int iterations) {
   const GemmKernels& k = gemm_kernels();
   const int64_t rounds = 2'000'000;
   double best = 0;
-  for (int it = 0; it < iterations; ++it) {
-    std::vector<double> flops(pool.size(), 0.0);
-    const auto t0 = Clock::now();
-    pool.parallel_for(pool.size(), [&](int64_t i, int) { flops[i] = k.fma_loop(rounds); });
-    const double s = seconds_since(t0);
+  for (int it = 0; it < std::max(iterations, 10); ++it) {
+    std::vector<double> rate(pool.size(), 0.0);  // [threads] GFLOP/s of each thread
+    std::atomic<int> started{0};
+    pool.parallel_for(pool.size(), [&](int64_t i, int) {
+      // Wait until every thread holds a task, so the loops run side by side (never one thread
+      // running two tasks in turn, which would count as twice the rate).
+      started.fetch_add(1);
+      while (started.load() < pool.size()) std::this_thread::yield();
+      const auto t0 = Clock::now();
+      const double flops = k.fma_loop(rounds);
+      rate[i] = flops / seconds_since(t0) / 1e9;
+    });
     double total = 0;
-    for (double f : flops) total += f;
-    best = std::max(best, total / s / 1e9);
+    for (double r : rate) total += r;
+    best = std::max(best, total);
   }
   return best;
 }
