@@ -139,11 +139,14 @@ CS_HD void split_column(const GemmOut& o, int n, int& part, int& col) {
     part = 2, col = n - o.cols[0] - o.cols[1];
   }
 }
-// Writes y[row][n] = v (Store, with the bias) or adds it (Accumulate).
+// Writes y[row][n] = v (Store, with the bias) or adds it (Accumulate). The parts are picked
+// with selects, not by indexing out[part]: an indexed kernel parameter would go to local memory.
 CS_HD void write_out(const GemmOut& o, int row, int n, float v) {
   int part, col;
   split_column(o, n, part, col);
-  float* p = o.out[part] + static_cast<int64_t>(row) * o.cols[part] + col;
+  float* base = part == 0 ? o.out[0] : part == 1 ? o.out[1] : o.out[2];
+  const int cols = part == 0 ? o.cols[0] : part == 1 ? o.cols[1] : o.cols[2];
+  float* p = base + static_cast<int64_t>(row) * cols + col;
   if (o.mode == Epilogue::Accumulate) {
     *p += v;
   } else {

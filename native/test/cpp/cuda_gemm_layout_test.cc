@@ -326,3 +326,17 @@ TEST_CASE("the shared-tile swizzle is a bijection and the copy split covers ever
     for (int h : hits) CHECK_EQ(h, 1);
   }
 }
+
+TEST_CASE("the skinny kernel's register pairs are whole 32-bit words of its 16-byte loads") {
+  // The kernel moves pair (elem(.., 0), elem(.., 1)) as one packed register: word elem / 2.
+  for (int s = 0; s < 2; ++s) {
+    for (int r = 0; r < 4; ++r) {
+      CHECK_EQ(skinny_a_elem(s, r, 0) % 2, 0);
+      CHECK_EQ(skinny_a_elem(s, r, 1), skinny_a_elem(s, r, 0) + 1);
+    }
+    for (int r = 0; r < 2; ++r) {
+      CHECK_EQ(skinny_b_elem(s, r, 0) % 2, 0);
+      CHECK_EQ(skinny_b_elem(s, r, 1), skinny_b_elem(s, r, 0) + 1);
+    }
+  }
+}
