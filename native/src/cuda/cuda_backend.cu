@@ -22,6 +22,7 @@
 #include "cuda/cuda_layers.h"
 #include "cuda/cuda_weights.h"
 #include "cuda/kv_store_kernels.cuh"
+#include "cuda/prefill_rows.h"
 #include "cuda/tpp_decoder.h"
 #include "cuda/tpp_plan_buffer.h"
 #include "cuda/tpp_pool_args.h"
@@ -192,33 +193,22 @@ class CudaBackend final : public Backend {
     cuda_gemm(weights_->dtype(), x, x16_.get(), M, w, N, K, o);
   }
 
-  // The step's prefill rows: (batch row, pool slot) of every row of every prefill span, and each
-  // span's causal attention plan over its chunks. Positions must be uncomputed, as the host
-  // cache's store_kv_rows requires.
+  // The step's prefill rows (prefill_rows.h) and each prefill span's causal attention plan over
+  // its chunks, uploaded once for every layer.
   void plan_prefill(const KvCache& cache, const Batch& batch) {
-    const int32_t c = cache.layout().chunk_size;
-    std::vector<int32_t> rows, slots;
+    PrefillRows p = prefill_rows(cache, batch);
     n_prefill_spans_ = 0;
-    for (const BatchSpan& s : batch.spans()) {
-      if (s.row0 < batch.n_decode()) continue;
-      if (s.pos0 < cache.seq_computed_length(s.seq) || s.pos0 + s.n > cache.seq_length(s.seq))
-        throw CacheError("store_kv: positions [" + std::to_string(s.pos0) + ", " + std::to_string(s.pos0 + s.n) +
-                         ") not inside the uncomputed range of sequence " + std::to_string(s.seq));
-      const std::vector<ChunkId>& path = cache.seq_chunks(s.seq);
-      for (int32_t t = 0; t < s.n; ++t) {
-        rows.push_back(s.row0 + t);
-        slots.push_back(path[(s.pos0 + t) / c] * c + (s.pos0 + t) % c);
-      }
+    for (const BatchSpan* s : p.spans) {
       if (n_prefill_spans_ == prefill_spans_.size()) prefill_spans_.emplace_back();
       PrefillSpan& ps = prefill_spans_[n_prefill_spans_++];
-      ps.row0 = s.row0;
-      ps.plan.upload(build_tpp_prefill_plan(path, cache.layout(), cfg_.n_heads, s.pos0, s.n));
+      ps.row0 = s->row0;
+      ps.plan.upload(build_tpp_prefill_plan(cache.seq_chunks(s->seq), cache.layout(), cfg_.n_heads, s->pos0, s->n));
     }
-    n_prefill_rows_ = static_cast<int>(rows.size());
-    rows.insert(rows.end(), slots.begin(), slots.end());  // [rows n | slots n]
-    if (!rows.empty()) {
-      prefill_slots_.reserve(rows.size() * sizeof(int32_t));
-      prefill_slots_.upload(rows.data(), rows.size() * sizeof(int32_t));
+    n_prefill_rows_ = static_cast<int>(p.rows.size());
+    p.rows.insert(p.rows.end(), p.slots.begin(), p.slots.end());  // [rows n | slots n]
+    if (!p.rows.empty()) {
+      prefill_slots_.reserve(p.rows.size() * sizeof(int32_t));
+      prefill_slots_.upload(p.rows.data(), p.rows.size() * sizeof(int32_t));
     }
     prefill_step_ = step_;
   }
