@@ -16,22 +16,13 @@
 #include "cuda/device_buffer.h"
 #include "cuda/layer_math.h"
 #include "model/layer_ops.h"
+#include "test_random.h"
 
 namespace chunkserve {
 
 namespace {
 
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  float uniform(float scale = 1.f) { return static_cast<float>((static_cast<double>(next() >> 11) / 9007199254740992.0 * 2 - 1) * scale); }
-  int below(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
-};
+using check::Rng;
 
 template <class T>
 DeviceBuffer upload(const std::vector<T>& v) {
@@ -73,15 +64,15 @@ void report(const std::string& what, double rel, double tol, const std::string& 
 void gemm_case(Rng& r, DType t, int M, int N, int K, gemm::Epilogue mode, bool split, bool timed) {
   std::vector<float> x(static_cast<size_t>(M) * K), w(static_cast<size_t>(N) * K), bias(N);
   std::vector<uint16_t> wbits(w.size());
-  for (float& v : x) v = r.uniform();
+  for (float& v : x) v = r.symmetric();
   for (size_t i = 0; i < w.size(); ++i) {
-    wbits[i] = float_to_bits16(t, r.uniform(1.f / std::sqrt(static_cast<float>(K))));
+    wbits[i] = float_to_bits16(t, r.symmetric(1.f / std::sqrt(static_cast<float>(K))));
     w[i] = bits16_to_float(t, wbits[i]);
   }
-  for (float& v : bias) v = r.uniform();
+  for (float& v : bias) v = r.symmetric();
   const int out_cols = mode == gemm::Epilogue::SwiGLU ? N / 2 : N;
   std::vector<float> y0(static_cast<size_t>(M) * out_cols);
-  for (float& v : y0) v = r.uniform();
+  for (float& v : y0) v = r.symmetric();
   const int widths[3] = {split ? N / 2 : out_cols, split ? N / 4 : 0, split ? N - N / 2 - N / 4 : 0};
   std::vector<DeviceBuffer> outs;
   gemm::GemmOut o;
@@ -161,8 +152,8 @@ void layer_cases(Rng& r) {
   for (int dim : {64, 100, 2048, 5000}) {
     const int n = 1 + r.below(40);
     std::vector<float> x(static_cast<size_t>(n) * dim), w(dim);
-    for (float& v : x) v = r.uniform(3.f);
-    for (float& v : w) v = 1 + r.uniform(0.2f);
+    for (float& v : x) v = r.symmetric(3.f);
+    for (float& v : w) v = 1 + r.symmetric(0.2f);
     DeviceBuffer xd = upload(x), wd = upload(w), yd = upload(std::vector<float>(x.size(), NAN));
     cuda_rms_norm(static_cast<const float*>(xd.get()), static_cast<const float*>(wd.get()), n, dim, 1e-5f, static_cast<float*>(yd.get()));
     cuda_synchronize("rms_norm");
@@ -185,7 +176,7 @@ void layer_cases(Rng& r) {
     std::vector<int32_t> pos(n);
     for (int32_t& p : pos) p = r.below(2) ? r.below(4096) : r.below(130000);
     std::vector<float> x(static_cast<size_t>(n) * heads * head_dim);
-    for (float& v : x) v = r.uniform();
+    for (float& v : x) v = r.symmetric();
     DeviceBuffer xd = upload(x), pd = upload(pos), fd = upload(rope.inv_freq());
     cuda_rope(static_cast<float*>(xd.get()), static_cast<const int32_t*>(pd.get()), static_cast<const double*>(fd.get()), n, heads,
               head_dim);
@@ -207,7 +198,7 @@ void layer_cases(Rng& r) {
   for (DType t : {DType::BF16, DType::F16}) {
     const int vocab = 1000, H = 264, n = 37;
     std::vector<uint16_t> table(static_cast<size_t>(vocab) * H);
-    for (uint16_t& v : table) v = float_to_bits16(t, r.uniform());
+    for (uint16_t& v : table) v = float_to_bits16(t, r.symmetric());
     std::vector<int32_t> toks(n);
     for (int32_t& v : toks) v = r.below(vocab);
     DeviceBuffer td = upload(table), kd = upload(toks), xd = upload(std::vector<float>(static_cast<size_t>(n) * H, NAN));
@@ -224,7 +215,7 @@ void layer_cases(Rng& r) {
 }  // namespace
 
 int ops_main() {
-  Rng r{20261202};
+  Rng r(20261202);
   for (DType t : {DType::BF16, DType::F16}) {
     for (int M : {1, 3, 8, 9, 16, 17, 31, 32, 33, 64, 65, 130})
       for (int mode = 0; mode < 3; ++mode) {

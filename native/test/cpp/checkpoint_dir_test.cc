@@ -16,6 +16,7 @@
 #include "model/json_value.h"
 #include "model/safetensors_reader.h"
 #include "test_random.h"
+#include "tiny_model.h"
 
 using namespace chunkserve;
 
@@ -28,23 +29,12 @@ std::string temp_dir() {
   return d;
 }
 
+// TinyModel's shape with llama3 RoPE scaling (a short original context: many blended bands).
 ModelConfig small_config() {
-  ModelConfig c;
-  c.architecture = "LlamaForCausalLM";
-  c.hidden = 64;
-  c.n_layers = 2;
-  c.n_heads = 4;
-  c.n_kv_heads = 2;
-  c.head_dim = 64;
-  c.intermediate = 96;
-  c.vocab = 97;
-  c.max_positions = 512;
-  c.rms_eps = 1e-5f;
+  ModelConfig c = check::TinyModel(1).config;
   c.rope_theta = 500000;
   c.rope_scaling = RopeScaling::Llama3;
   c.rope_factor = 8;
-  c.rope_low_freq_factor = 1;
-  c.rope_high_freq_factor = 4;
   c.rope_original_max_positions = 64;
   return c;
 }
