@@ -8,6 +8,9 @@ export interface BackendInfo {
   cudaCompiled: boolean;
   /** Name of the GPU when the backend is cuda, else null. */
   gpuName: string | null;
+  /** The GPU's memory in total and in use (by every process), bytes; null when the backend is cpu. */
+  deviceMemoryBytes: number | null;
+  deviceMemoryUsedBytes: number | null;
   /** Number of CUDA devices visible (0 without a driver). */
   cudaDevices: number;
   /** Why CUDA is unavailable, when it is. */
@@ -247,14 +250,15 @@ export interface LoadRuntimeOptions {
   config: ModelConfig;
   files: string[];
   tensors: Record<string, TensorLocation>;
-  /** Default 'auto' (the CPU until the CUDA runtime lands; 'cuda' is refused with the reason). */
+  /** Default 'auto': CUDA where a GPU is usable, else the CPU; 'cuda' without a usable GPU is refused with the reason. */
   device?: Device;
   /** Worker threads of the backend; default 0 = one per core. */
   threads?: number;
-  /** Bytes of the KV chunk pool (default 256 MiB). */
+  /** Bytes of the KV chunk pool. Default: 256 MiB on the CPU; on CUDA 90% of the free device memory left after the weights and a 1 GiB activation reserve. */
   kvCacheBytes?: number;
-  /** Tokens per chunk (default 64). */
+  /** Tokens per chunk (default 64; CUDA: a multiple of 16 in [16, 128]). */
   chunkSize?: number;
+  /** KV storage type; CUDA stores fp16 or bf16 (fp32 is stored as bf16 there). */
   kvDtype?: KvDType;
   /** Running sequences at most (default 32). */
   maxBatch?: number;
@@ -354,6 +358,10 @@ export interface RuntimeStats extends CacheCounters {
 export interface RuntimeInfo {
   backend: 'cpu' | 'cuda';
   threads: number;
+  /** The GPU the runtime computes on and its memory in total / in use now (bytes); null on the CPU. */
+  gpuName: string | null;
+  deviceMemoryBytes: number | null;
+  deviceMemoryUsedBytes: number | null;
   maxBatch: number;
   prefillChunk: number;
   /** Tokens per KV chunk. */

@@ -1,85 +1,107 @@
 #!/usr/bin/env bash
-# One GPU run for the CUDA backend, in one call of under ~8 minutes, from the repository root:
-#   bash native/bench/gpu-check.sh            (OUT=/some/dir to keep the outputs, default $OUT or /tmp/gpu-check)
-# 1. GPU facts (nvidia-smi).
-# 2. Builds chunkserve_core, chunkserve_cuda, the C++ tests and chunkserve_gpu_check (native/bench/
-#    cuda_check.cu) with cmake for this GPU's compute capability (no Node needed); runs ctest.
-# 3. Correctness: cuda_check check (KvCache over device memory, prefill + decode steps, TPP and
-#    baseline, vs float64 references; also vs the host emulation of the same plan).
-# 4. Where Node and node_modules exist: builds the addon and runs `npm run test:gpu` (jest).
-# 5. Benchmark: cuda_check bench over native/bench/kernel-cuda-rows.json, then PyTorch flash SDPA
-#    (sdpa_flash.py) on the same rows.
-# Prints a short table last. Outputs under $OUT: gpu.txt, build.log, ctest.txt, check.jsonl, jest.txt, raw.jsonl,
-# sdpa.jsonl. Afterwards, on any machine with Node:
-#   node native/bench/bench-kernel-cuda.js --from-raw OUT/raw.jsonl --sdpa OUT/sdpa.jsonl
-# writes the JSON lines and the markdown table for docs/benchmarks.md.
+# One GPU run for the CUDA backend, in one call of under ~9 minutes on an H100/H200 machine with
+# nvcc, cmake, python3 (torch, transformers, safetensors) and no Node, no network. From the
+# repository root:
+#   bash native/bench/gpu-check.sh            (OUT=/some/dir keeps the outputs; default $OUT or /tmp/gpu-check)
+# Every part runs under its own timeout and writes JSON lines under $OUT, so one failure leaves
+# the others' results; a table of everything is printed last.
+#  1. GPU facts; cmake build of the core, the CUDA library, the C++ tests and the two drivers
+#     (chunkserve_gpu_check: kernels; chunkserve_forward_check: the forward pass) for this GPU.
+#  2. ctest (the CPU suite, the host emulations of the device plans and GEMM tiles included).
+#  3. ops: the GEMM kernels (skinny and tiled, every epilogue) and RMSNorm/RoPE/embedding kernels
+#     vs float64 on random shapes (cuda_check ops).
+#  4. forward: hf_reference.py writes random LlamaForCausalLM checkpoints (small; TinyLlama's
+#     1B shape) and transformers' logits; forward_check compares ours: CPU fp32 (rel < 1e-4),
+#     GPU bf16 (log-softmax rel < 2e-3), cold / prefix from the cache / decode; plus the float64
+#     self-test on the GPU.
+#  5. kernels: append, chunk-first, sequence-first + merge, prefill vs float64 (cuda_check check:
+#     batch 1-96, GQA, head_dim 64-128, lengths on and off chunk edges).
+#  6. e2e on the 1B shape: 32 requests x (4096 shared + 64 distinct) tokens, 128 greedy tokens,
+#     sharing on and off (forward_check e2e), and transformers' generate() on the same batch.
+#  7. Table 3 setting: TPP vs our sequence-first kernel without sharing vs torch SDPA flash, copy
+#     bandwidth (cuda_check bench, sdpa_flash.py).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT="${OUT:-/tmp/gpu-check}"
 mkdir -p "$OUT"
+WORK=$(mktemp -d)   # checkpoints and references: large, not copied back
 ROWSET="${ROWSET:-full}"
 status=0
 t0=$(date +%s)
 step() { echo "== $(( $(date +%s) - t0 ))s: $*"; }
+# part NAME SECONDS CMD...: runs CMD under a timeout, stdout appended to $OUT/NAME.jsonl, stderr to $OUT/NAME.err.
+part() {
+  local name=$1 secs=$2; shift 2
+  timeout "$secs" "$@" >>"$OUT/$name.jsonl" 2>>"$OUT/$name.err"
+  local rc=$?
+  if [ $rc -ne 0 ]; then echo "  $name FAILED (exit $rc): $(tail -c 400 "$OUT/$name.err" | tr '\n' ' ')"; status=1; fi
+  return $rc
+}
 
 step "GPU"
 nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version,clocks.max.sm --format=csv | tee "$OUT/gpu.txt"
 cap=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' .')
 nvcc --version | tail -1 | tee -a "$OUT/gpu.txt"
+python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__)" | tee -a "$OUT/gpu.txt"
 
-step "build the core, CUDA libraries and drivers with cmake for sm_${cap} (no Node)"
-BUILD=$(mktemp -d)
+step "build for sm_${cap} (cmake, no Node)"
+BUILD="$WORK/build"
 GEN=""; command -v ninja >/dev/null && GEN="-G Ninja"
-if ! cmake -S native -B "$BUILD" $GEN -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cap}" -DCMAKE_CUDA_FLAGS="-Xptxas -v" >"$OUT/build.log" 2>&1 \
-   || ! cmake --build "$BUILD" -j 16 >>"$OUT/build.log" 2>&1; then
+if ! timeout 300 cmake -S native -B "$BUILD" $GEN -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES="${cap}" -DCMAKE_CUDA_FLAGS="-Xptxas -v" >"$OUT/build.log" 2>&1 \
+   || ! timeout 300 cmake --build "$BUILD" -j "$(nproc)" >>"$OUT/build.log" 2>&1; then
   echo "BUILD FAILED"; tail -40 "$OUT/build.log"; exit 1
 fi
-grep -E "registers|spill" "$OUT/build.log" | sort | uniq -c | head -20
-step "C++ tests of the core (ctest)"
-ctest --test-dir "$BUILD" --output-on-failure 2>&1 | tail -5 | tee "$OUT/ctest.txt"
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "CTEST FAILED"; status=1; }
-CHECK_BIN="$BUILD/chunkserve_gpu_check"
+grep -E "spill|stack frame" "$OUT/build.log" | grep -v " 0 bytes spill stores, 0 bytes spill loads" | sort | uniq -c | head -10
+KCHECK="$BUILD/chunkserve_gpu_check"
+FCHECK="$BUILD/chunkserve_forward_check"
 
-step "correctness (cuda_check check)"
-timeout 180 "$CHECK_BIN" check | tee "$OUT/check.jsonl" | grep -E '"FAIL"|check_summary'
-[ "${PIPESTATUS[0]}" -eq 0 ] || { echo "CORRECTNESS FAILED"; status=1; }
+step "ctest"
+timeout 240 ctest --test-dir "$BUILD" -j 8 --output-on-failure >"$OUT/ctest.txt" 2>&1 || { echo "  CTEST FAILED"; status=1; }
+tail -3 "$OUT/ctest.txt"
 
-if command -v node >/dev/null && [ -e node_modules/cmake-js ]; then
-  step "addon build + npm run test:gpu"
-  timeout 150 bash -c "npm run build:native && npm run test:gpu" >"$OUT/jest.txt" 2>&1 || { echo "JEST FAILED"; status=1; }
-  tail -8 "$OUT/jest.txt"
-else
-  echo "node or node_modules missing here: jest skipped (cuda_check check covers the same ground)" | tee "$OUT/jest.txt"
+step "ops: GEMM and layer kernels vs float64"
+part ops 120 "$KCHECK" ops
+
+step "forward: checkpoints and transformers' logits"
+for shape in small tinyllama; do
+  extra=""; [ "$shape" = tinyllama ] && extra="--e2e"
+  part hf_reference 240 python3 native/bench/hf_reference.py write --shape "$shape" --out "$WORK/$shape" $extra
+done
+step "forward: ours vs transformers"
+part forward 60 "$FCHECK" selftest --device auto
+for shape in small tinyllama; do
+  D="$WORK/$shape"
+  [ -d "$D/fp32" ] || continue
+  part forward 240 "$FCHECK" logits --label "$shape" --model "$D/fp32" --reference "$D/reference_fp32.safetensors" --device cpu --kv fp32 --gate rel_logits --tol 1e-4
+  part forward 120 "$FCHECK" logits --label "$shape" --model "$D/bf16" --reference "$D/reference_bf16.safetensors" --device cuda --kv bf16 --gate rel_logsoftmax --tol 2e-3
+  part forward 120 "$FCHECK" logits --label "$shape-fp32-converted" --model "$D/fp32" --reference "$D/reference_bf16.safetensors" --device cuda --kv bf16 --gate rel_logsoftmax --tol 2e-3
+done
+
+step "kernels: append, chunk-first, sequence-first + merge, prefill vs float64"
+part check 180 "$KCHECK" check
+
+step "e2e on the 1B shape (forward_check e2e, transformers generate)"
+E2E="$WORK/tinyllama"
+if [ -f "$E2E/e2e_prompts.safetensors" ]; then
+  for sharing in on off; do
+    part e2e 240 "$FCHECK" e2e --label tinyllama --model "$E2E/bf16" --prompts "$E2E/e2e_prompts.safetensors" --device cuda --sharing "$sharing" --gen 128
+  done
+  part e2e 180 python3 native/bench/hf_reference.py generate --model "$E2E/bf16" --prompts "$E2E/e2e_prompts.safetensors" --gen 128
 fi
 
+step "Table 3: TPP vs no-sharing sequence-first vs SDPA flash, copy bandwidth"
 ROWS=$(python3 -c "import json;print(json.dumps(json.load(open('native/bench/kernel-cuda-rows.json'))['$ROWSET']))")
-step "benchmark (cuda_check bench)"
-timeout 120 "$CHECK_BIN" bench "$ROWS" >"$OUT/raw.jsonl" || { echo "BENCH FAILED"; status=1; }
+part raw 150 "$KCHECK" bench "$ROWS"
+part sdpa 120 python3 native/bench/sdpa_flash.py --rows "$ROWS"
 
-step "PyTorch flash SDPA"
-timeout 100 python3 native/bench/sdpa_flash.py --rows "$ROWS" >"$OUT/sdpa.jsonl" 2>"$OUT/sdpa.err" || { echo "SDPA FAILED"; tail -5 "$OUT/sdpa.err"; status=1; }
+if command -v node >/dev/null && [ -e node_modules/cmake-js ]; then
+  step "addon build + npm run test:gpu (Node is here)"
+  timeout 150 bash -c "npm run build:native && npm run test:gpu" >"$OUT/jest.txt" 2>&1 || { echo "  JEST FAILED"; status=1; }
+  tail -8 "$OUT/jest.txt"
+fi
 
 step "table"
-python3 - "$OUT/raw.jsonl" "$OUT/sdpa.jsonl" <<'PY'
-import json, sys
-raw = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-sdpa = {}
-try:
-    for l in open(sys.argv[2]):
-        if l.startswith("{"):
-            r = json.loads(l); sdpa[(r["batch"], r["shared"], r["unshared"])] = r["us_per_step"]
-except OSError:
-    pass
-print("batch shared unshared | tpp_us (no PDL) base_us speedup | sdpa_us | floor_us tpp%copy | pieces maxdiff")
-for x in raw:
-    r, s = x["row"], x["result"]
-    key = (r["batch"], r["shared"], r["unshared"])
-    floor = s["tppBytes"] / s["copyBytesPerS"] * 1e6
-    frac = s["tppBytes"] / (s["tppUs"] * 1e-6) / s["copyBytesPerS"]
-    print(f'{r["batch"]:5d} {r["shared"]:6d} {r["unshared"]:8d} | {s["tppUs"]:7.1f} ({s["tppSerialUs"]:7.1f}) {s["baselineUs"]:7.1f} {s["baselineUs"]/s["tppUs"]:6.2f}x '
-          f'| {sdpa.get(key, float("nan")):7.1f} | {floor:7.1f} {100*frac:6.1f}% | {s["chunkFirstPieces"]:4d} {s["maxAbsDiff"]:.2g}')
-if raw:
-    print("gpu:", raw[0]["result"]["gpu"], " copy GB/s (r+w):", round(raw[0]["result"]["copyBytesPerS"] / 1e9, 1))
-PY
+python3 native/bench/gpu_check_table.py "$OUT"
 step "done, status $status"
+rm -rf "$WORK"
 exit $status

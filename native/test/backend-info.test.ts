@@ -30,3 +30,19 @@ describe('backendInfo', () => {
     }
   });
 });
+
+describe('backendInfo device fields', () => {
+  it('names the GPU memory in total and in use on cuda, null on the cpu', () => {
+    const cpu = native.backendInfo('cpu');
+    expect(cpu.deviceMemoryBytes).toBeNull();
+    expect(cpu.deviceMemoryUsedBytes).toBeNull();
+    const auto = native.backendInfo('auto');
+    if (auto.backend === 'cuda') {
+      expect(auto.deviceMemoryBytes).toBeGreaterThan(0);
+      expect(auto.deviceMemoryUsedBytes).toBeGreaterThan(0);
+      expect(auto.deviceMemoryUsedBytes).toBeLessThanOrEqual(auto.deviceMemoryBytes);
+    } else {
+      expect(auto.deviceMemoryBytes).toBeNull();
+    }
+  });
+});

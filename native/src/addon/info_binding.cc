@@ -1,6 +1,7 @@
 // backendInfo(device = "auto"): which backend the engine would run on, and what the build contains.
 #include <thread>
 
+#include "addon/device_info.h"
 #include "addon/js_args.h"
 #include "addon/registry.h"
 #include "common/cpu_features.h"
@@ -18,7 +19,7 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   out.Set("simd", simd_level_name(simd_level()));
   out.Set("cudaCompiled", choice.cuda_compiled);
   out.Set("cudaDevices", choice.cuda_devices);
-  out.Set("gpuName", choice.kind == DeviceKind::Cuda ? Napi::Value(Napi::String::New(env, choice.gpu_name)) : env.Null());
+  set_device_fields(out, choice.kind == DeviceKind::Cuda);
   out.Set("cudaError", choice.cuda_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, choice.cuda_error)));
   out.Set("threads", static_cast<double>(std::thread::hardware_concurrency()));
   return out;

@@ -10,14 +10,18 @@
 #include <memory>
 #include <unordered_map>
 
+#include "addon/device_info.h"
 #include "addon/js_args.h"
 #include "addon/registry.h"
 #include "addon/runtime_events.h"
 #include "addon/runtime_options.h"
 #include "addon/snapshot_to_js.h"
+#include "cuda/cuda_backend.h"
 
 namespace chunkserve {
 namespace {
+
+constexpr size_t kDefaultHostKvBytes = size_t(256) << 20;  // kvCacheBytes absent, on the CPU
 
 // Delivers the scheduler's events to the JS callback through a thread-safe function, and keeps
 // Node's event loop alive only while some request still expects events (an idle engine does not
@@ -218,6 +222,7 @@ class LlmRuntime : public Napi::ObjectWrap<LlmRuntime> {
     Napi::Object o = Napi::Object::New(env);
     o.Set("backend", device_kind_name(s.backend().device()));
     o.Set("threads", s.backend().threads());
+    set_device_fields(o, s.backend().device() == DeviceKind::Cuda);
     o.Set("maxBatch", s.scheduler_config().max_batch);
     o.Set("prefillChunk", s.scheduler_config().prefill_chunk);
     o.Set("chunkSize", s.chunk_size());
@@ -258,11 +263,17 @@ class LoadWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       const DeviceChoice device = select_device(spec_.device);
-      if (device.kind == DeviceKind::Cuda && spec_.device == "cuda")
-        throw std::runtime_error("device cuda: this build has no CUDA backend for the model runtime yet");
-      auto backend = make_cpu_backend(spec_.model, spec_.threads);  // "auto" runs on the CPU until then
+      KvCacheConfig kv = spec_.kv;
+      std::unique_ptr<Backend> backend;
+      if (device.kind == DeviceKind::Cuda) {
+        kv = cuda_kv_config(kv, spec_.model);  // 16-bit K/V; the default pool from free device memory
+        backend = make_cuda_backend(spec_.model);
+      } else {
+        if (kv.pool_bytes == 0) kv.pool_bytes = kDefaultHostKvBytes;
+        backend = make_cpu_backend(spec_.model, spec_.threads);
+      }
       auto weights = ModelWeights::load(spec_.model, spec_.files, spec_.tensors);
-      scheduler_ = std::make_unique<Scheduler>(spec_.model, std::move(weights), spec_.kv, std::move(backend),
+      scheduler_ = std::make_unique<Scheduler>(spec_.model, std::move(weights), kv, std::move(backend),
                                                spec_.scheduler, events_->sink());
     } catch (const std::exception& e) {
       SetError(e.what());

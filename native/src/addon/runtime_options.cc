@@ -82,7 +82,8 @@ RuntimeSpec parse_runtime_options(Napi::Value options) {
   s.kv.n_kv_heads = s.model.n_kv_heads;
   s.kv.head_dim = s.model.head_dim;
   s.kv.chunk_size = static_cast<int>(o.integer("chunkSize", 64, 1, 4096));
-  s.kv.pool_bytes = static_cast<size_t>(o.number("kvCacheBytes", 256.0 * (1 << 20), 1, kMaxSafe));
+  // Absent: 0, the backend's default (the CPU: 256 MiB; CUDA: a fraction of free device memory).
+  s.kv.pool_bytes = static_cast<size_t>(o.number("kvCacheBytes", 0, 1, kMaxSafe));
   s.kv.record_events = o.boolean("kvEvents", false);
   const std::string kv_dtype = o.string("kvDtype", "fp32");
   try {

@@ -24,4 +24,16 @@ std::string cuda_device_name(int device) {
   return prop.name;
 }
 
+bool cuda_memory_info(size_t* used, size_t* total) {
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    *used = *total = 0;
+    return false;
+  }
+  *used = total_bytes - free_bytes;
+  *total = total_bytes;
+  return true;
+}
+
 }  // namespace chunkserve

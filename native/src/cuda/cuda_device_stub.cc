@@ -10,6 +10,10 @@ int cuda_device_count(std::string* error) {
   return 0;
 }
 std::string cuda_device_name(int) { return ""; }
+bool cuda_memory_info(size_t* used, size_t* total) {
+  *used = *total = 0;
+  return false;
+}
 
 }  // namespace chunkserve
 #endif

@@ -1,5 +1,6 @@
 // Kernels that write fp32 K/V rows into the device chunk pool in its storage type. Included by
-// tpp_decoder.cu (decode append) and tpp_prefill.cu (prefill rows) only.
+// tpp_decoder.cu (decode append), tpp_prefill.cu (prefill rows) and cuda_backend.cu (a serving
+// step's prefill rows) only.
 //
 // Pool layout (cache/chunk_layout.h): chunk [n_layers][2][n_kv_heads][chunk_size][head_dim];
 // layer_offset is the element offset of a chunk's (layer, K, head 0) plane, so K of head h and
@@ -10,13 +11,10 @@
 
 #include <cstdint>
 
+#include "cuda/dtype_device.cuh"
 #include "cuda/tpp_device_plan.h"
 
 namespace chunkserve {
-
-template <typename T> __device__ __forceinline__ T to_storage(float x);
-template <> __device__ __forceinline__ __half to_storage<__half>(float x) { return __float2half_rn(x); }
-template <> __device__ __forceinline__ __nv_bfloat16 to_storage<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
 
 // Decode append: block (DFS position i, KV head h) writes row seq_len[i] - 1 of K and V.
 // k, v: [n_seqs][n_kv_heads][head_dim] fp32, batch order (q_row maps DFS -> batch).
@@ -48,6 +46,23 @@ __global__ void write_rows_kernel(T* pool, int64_t chunk_elems, int64_t layer_of
   T* kd = pool + path[pos / c].chunk * chunk_elems + layer_offset + (static_cast<int64_t>(h) * c + pos % c) * D;
   T* vd = kd + static_cast<int64_t>(n_kv) * c * D;
   const int64_t src = (static_cast<int64_t>(t) * n_kv + h) * D;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    kd[d] = to_storage<T>(k[src + d]);
+    vd[d] = to_storage<T>(v[src + d]);
+  }
+}
+
+// Serving store of the prefill rows of one step, every span at once: block (i, KV head h) writes
+// batch row rows[i] into slot slots[i] (= chunk * c + position % c). k, v: [n_rows][n_kv][D] fp32
+// (the step's whole batch), rows, slots: [n] (CudaBackend builds them once per step).
+template <typename T>
+__global__ void store_slots_kernel(T* pool, int64_t chunk_elems, int64_t layer_offset, int c, int D, int n_kv,
+                                   const int32_t* rows, const int32_t* slots, const float* k, const float* v) {
+  const int i = blockIdx.x, h = blockIdx.y;
+  const int slot = slots[i];
+  T* kd = pool + static_cast<int64_t>(slot / c) * chunk_elems + layer_offset + (static_cast<int64_t>(h) * c + slot % c) * D;
+  T* vd = kd + static_cast<int64_t>(n_kv) * c * D;
+  const int64_t src = (static_cast<int64_t>(rows[i]) * n_kv + h) * D;
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
     kd[d] = to_storage<T>(k[src + d]);
     vd[d] = to_storage<T>(v[src + d]);

@@ -17,16 +17,7 @@ using check::Rng;
 
 namespace {
 
-// sqrt(sum (a - b)^2 / sum b^2), infinite when a holds a non-finite value.
-double rms_rel(const std::vector<float>& a, const std::vector<double>& b) {
-  double num = 0, den = 0;
-  for (size_t i = 0; i < b.size(); ++i) {
-    if (!std::isfinite(a[i])) return INFINITY;
-    num += (a[i] - b[i]) * (a[i] - b[i]);
-    den += b[i] * b[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-300));
-}
+double rms_rel(const std::vector<float>& a, const std::vector<double>& b) { return check::rms_rel(a.data(), b.data(), b.size()); }
 
 const uint16_t* pool_words(const KvCache& cache) {
   return reinterpret_cast<const uint16_t*>(const_cast<KvCache&>(cache).storage().host_chunk(0));

@@ -1,5 +1,7 @@
 // Deterministic randomness for the C++ tests (a failing case replays from its seed).
 #pragma once
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -46,6 +48,19 @@ double rel_err(const A& a, const B& b) {
     scale = scale > m ? scale : m;
   }
   return scale == 0 ? err : err / scale;
+}
+
+// sqrt(sum (a - b)^2 / sum b^2) over n values; infinite when a holds a non-finite value.
+template <class A, class B>
+double rms_rel(const A* a, const B* b, size_t n) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = static_cast<double>(a[i]), y = static_cast<double>(b[i]);
+    if (!std::isfinite(x)) return INFINITY;
+    num += (x - y) * (x - y);
+    den += y * y;
+  }
+  return std::sqrt(num / (den > 1e-300 ? den : 1e-300));
 }
 
 }  // namespace check
