@@ -27,6 +27,10 @@ describe('API boot with the embedded Postgres', () => {
       expect(body.details.database.status).toBe('up');
       expect(body.details.engine.status).toBe('up');
       expect(['cpu', 'cuda']).toContain(body.details.engine.backend);
+      // The device is named: the GPU and its memory on CUDA, nothing of the kind on the CPU.
+      const { backend, gpuName, deviceMemory } = body.details.engine;
+      if (backend === 'cuda') expect(deviceMemory.usedBytes).toBeLessThanOrEqual(deviceMemory.totalBytes);
+      else expect({ gpuName, deviceMemory }).toEqual({ gpuName: null, deviceMemory: null });
 
       const live = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(live.status).toBe(200);

@@ -4,6 +4,8 @@ export interface EngineStatus {
   simd: string;
   cudaCompiled: boolean;
   gpuName: string | null;
+  /** The GPU's memory in total and in use now (every process's), bytes; null on the CPU. */
+  deviceMemory: { totalBytes: number; usedBytes: number } | null;
 }
 
 /** Public, unauthenticated identity of a running platform (GET /). */

@@ -1,3 +1,5 @@
+import type { EngineStatus } from './platform';
+
 /** Engine-wide figures at one moment. */
 export interface EngineFigures {
   /** Prompt tokens looked up in the prefix cache since start. */
@@ -24,6 +26,8 @@ export interface PlatformStats {
   /** cachedTokens / promptTokens over all recorded requests (0 when none). */
   hitRate: number;
   engine: EngineFigures;
+  /** Where the engine computes: backend, GPU name and its memory in use / total. */
+  device: EngineStatus;
 }
 
 /** One bucket of a time series from the usage history. */

@@ -2,7 +2,7 @@
 export { LlmEngine, DEFAULT_MAX_BUFFERED_EVENTS } from './llm-engine';
 export { EngineError, engineErrorCode } from './engine-error';
 export type { EngineErrorCode } from './engine-error';
-export type { BackendInfo } from './llm-engine';
+export type { BackendInfo, DeviceStatus } from './llm-engine';
 export * from './types';
 export { CheckpointError } from './checkpoint/checkpoint-error';
 export { loadCheckpoint } from './checkpoint/load-checkpoint';

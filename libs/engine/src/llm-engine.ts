@@ -18,6 +18,13 @@ export const DEFAULT_MAX_BUFFERED_EVENTS = 512;
 
 export type BackendInfo = NativeBackendInfo & { runtime: string };
 
+/** Where the runtime computes, and the GPU's memory in total and in use now (every process's). */
+export interface DeviceStatus {
+  backend: 'cpu' | 'cuda';
+  gpuName: string | null;
+  memory: { totalBytes: number; usedBytes: number } | null;
+}
+
 type Handler = (e: RuntimeEvent) => void;
 
 export class LlmEngine {
@@ -46,7 +53,7 @@ export class LlmEngine {
       tensors: ckpt.tensors,
       device,
       threads: opts.threads ?? 0,
-      kvCacheBytes: opts.kvCacheBytes ?? 256 * 1024 * 1024,
+      kvCacheBytes: opts.kvCacheBytes, // undefined: the backend's default (CPU 256 MiB, CUDA most of the free memory)
       chunkSize: opts.chunkSize ?? 64,
       kvDtype: opts.kvDtype ?? 'fp32',
       maxBatch: opts.maxBatch ?? 32,
@@ -238,6 +245,14 @@ export class LlmEngine {
   setNamespaceWeight(namespace: string, weight: number): void {
     this.assertOpen();
     this.runtime.setNamespaceWeight(namespace, weight);
+  }
+
+  /** The device the runtime computes on, with its memory read now (null on the CPU). */
+  device(): DeviceStatus {
+    this.assertOpen();
+    const info = this.runtime.info();
+    const memory = info.deviceMemoryBytes === null ? null : { totalBytes: info.deviceMemoryBytes, usedBytes: info.deviceMemoryUsedBytes ?? 0 };
+    return { backend: info.backend, gpuName: info.gpuName, memory };
   }
 
   /** As the scheduler published after its last step (never waits for it). */

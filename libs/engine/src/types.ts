@@ -10,7 +10,7 @@ export interface EngineOptions {
   dataDir: string; // demo model generated under <dataDir>/models/demo when modelPath unset
   modelPath?: string; // a Hugging Face model directory
   device?: Device; // default 'auto'
-  kvCacheBytes?: number; // chunk pool size (default 256 MiB)
+  kvCacheBytes?: number; // chunk pool size (default: 256 MiB on the CPU, 90% of free device memory on CUDA)
   chunkSize?: number; // tokens per chunk (default 64)
   kvDtype?: KvDType;
   maxBatch?: number; // max running sequences (default 32)

@@ -45,6 +45,25 @@ describe('checkpoint loader errors', () => {
     expect(() => loadCheckpoint(dir)).toThrow(/rope_scaling type "yarn" is not supported/);
   });
 
+  it('reads RoPE settings in the transformers 4 layout and in transformers 5 rope_parameters alike', () => {
+    const dir = fresh();
+    const good = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    delete good.rope_theta;
+    delete good.rope_scaling;
+    const llama3 = { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
+    const read = (extra: object) => {
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...good, ...extra }));
+      const { ropeTheta, ropeScaling } = loadCheckpoint(dir).config;
+      return { ropeTheta, ropeScaling };
+    };
+    const v4 = read({ rope_theta: 500000, rope_scaling: llama3 });
+    expect(v4).toEqual({ ropeTheta: 500000, ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositions: 8192 } });
+    expect(read({ rope_parameters: { ...llama3, rope_theta: 500000 } })).toEqual(v4);
+    expect(read({ rope_parameters: { rope_type: 'default', rope_theta: 1e6 } })).toEqual({ ropeTheta: 1e6, ropeScaling: null });
+    expect(read({ rope_theta: 10000, rope_scaling: { rope_type: 'default' } })).toEqual({ ropeTheta: 10000, ropeScaling: null });
+    expect(() => read({ rope_parameters: { rope_type: 'default', rope_theta: -1 } })).toThrow(/rope_parameters\.rope_theta must be a positive number/);
+  });
+
   it('truncated safetensors', () => {
     const dir = fresh();
     const file = path.join(dir, 'model.safetensors');

@@ -46,9 +46,9 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   MODEL_PATH?: string;
 
-  /** Bytes of the KV chunk pool. */
-  @Transform(toInt) @IsInt() @Min(1 << 20)
-  KV_CACHE_BYTES = 256 * 1024 * 1024;
+  /** Bytes of the KV chunk pool; unset: the backend's default (the CPU: 256 MiB; CUDA: 90% of the free device memory after the weights). */
+  @Transform(toInt) @IsOptional() @IsInt() @Min(1 << 20)
+  KV_CACHE_BYTES?: number;
 
   /** Tokens per KV chunk (the unit of prefix sharing). */
   @Transform(toInt) @IsInt() @Min(1) @Max(4096)

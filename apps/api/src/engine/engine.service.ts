@@ -73,8 +73,9 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
   }
 
   engineStatus(): EngineStatus {
-    const { backend, simd, cudaCompiled, gpuName } = this.loaded().backend;
-    return { backend, simd, cudaCompiled, gpuName };
+    const { simd, cudaCompiled } = this.loaded().backend;
+    const { backend, gpuName, memory } = this.loaded().device();
+    return { backend, simd, cudaCompiled, gpuName, deviceMemory: memory };
   }
 
   get model(): ModelInfo {

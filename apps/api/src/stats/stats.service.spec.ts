@@ -5,6 +5,7 @@ import { PromptRepository } from '../prompts/prompt.repository';
 import { StatsRepository } from './stats.repository';
 import { StatsService } from './stats.service';
 
+const gpu = { backend: 'cuda' as const, simd: 'avx512', cudaCompiled: true, gpuName: 'NVIDIA H200', deviceMemory: { totalBytes: 150e9, usedBytes: 20e9 } };
 const engineStats = { hitTokens: 3, missedTokens: 1, bytesInUse: 1, bytesPinned: 2, bytesCached: 3, bytesFree: 4 } as EngineStats;
 
 describe('StatsService', () => {
@@ -15,6 +16,7 @@ describe('StatsService', () => {
 
   beforeEach(() => {
     engine.stats.mockReturnValue(engineStats);
+    engine.engineStatus.mockReturnValue(gpu);
     service = new StatsService(stats, prompts, engine, configOf({ STATS_INTERVAL_MS: 60_000 }));
   });
 
@@ -34,6 +36,7 @@ describe('StatsService', () => {
       completionTokens: 50,
       hitRate: 0.75,
       engine: expect.objectContaining({ lookupTokens: 4, bytes: { inUse: 1, pinned: 2, cached: 3, free: 4 } }),
+      device: gpu,
     });
   });
 

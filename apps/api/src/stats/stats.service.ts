@@ -57,6 +57,7 @@ export class StatsService implements OnApplicationBootstrap, OnApplicationShutdo
       completionTokens: counts.completionTokens,
       hitRate: ratio(counts.cachedTokens, counts.promptTokens),
       engine: engineFigures(this.engine.stats()),
+      device: this.engine.engineStatus(),
     };
   }
 

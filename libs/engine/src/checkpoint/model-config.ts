@@ -42,10 +42,14 @@ export function parseModelConfig(file: string, raw: unknown): ModelConfig {
   const useWindow = arch !== 'Qwen2ForCausalLM' || c.use_sliding_window === true;
   if (useWindow && typeof window === 'number' && window > 0 && window < maxPositions) maxPositions = window;
 
+  // RoPE: rope_theta + rope_scaling (transformers 4), or rope_parameters (transformers 5), as
+  // native/src/model/checkpoint_dir.cc reads them.
+  const params = isObject(c.rope_parameters) ? c.rope_parameters : null;
+  const ropeTheta = typeof c.rope_theta === 'number' ? num('rope_theta', 10000) : positiveIn(params, 'rope_theta', 10000, file);
   let ropeScaling: ModelConfig['ropeScaling'] = null;
-  const rs = c.rope_scaling as Record<string, unknown> | null | undefined;
-  if (rs != null) {
-    const type = rs.rope_type ?? rs.type;
+  const rs = isObject(c.rope_scaling) ? c.rope_scaling : params;
+  const type = rs === null ? 'default' : (rs.rope_type ?? rs.type ?? 'default');
+  if (rs !== null && type !== 'default') {
     const factor = rs.factor;
     if (typeof factor !== 'number' || !(factor > 0)) throw new CheckpointError(file, 'rope_scaling.factor must be a positive number');
     if (type === 'linear') ropeScaling = { type: 'linear', factor };
@@ -57,7 +61,7 @@ export function parseModelConfig(file: string, raw: unknown): ModelConfig {
         highFreqFactor: Number(rs.high_freq_factor ?? 4),
         originalMaxPositions: Number(rs.original_max_position_embeddings ?? 8192),
       };
-    else if (type !== 'default') throw new CheckpointError(file, `rope_scaling type ${JSON.stringify(type)} is not supported (linear, llama3)`);
+    else throw new CheckpointError(file, `rope_scaling type ${JSON.stringify(type)} is not supported (linear, llama3)`);
   }
   return {
     architecture: arch,
@@ -70,9 +74,20 @@ export function parseModelConfig(file: string, raw: unknown): ModelConfig {
     vocab: int('vocab_size'),
     maxPositions,
     rmsEps: num('rms_norm_eps', 1e-6),
-    ropeTheta: num('rope_theta', 10000),
+    ropeTheta,
     ropeScaling,
     tieEmbeddings: c.tie_word_embeddings === true,
     qkvBias: ARCHITECTURES[arch].qkvBias,
   };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function positiveIn(o: Record<string, unknown> | null, key: string, fallback: number, file: string): number {
+  const v = o?.[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !(v > 0)) throw new CheckpointError(file, `rope_parameters.${key} must be a positive number`);
+  return v;
 }
