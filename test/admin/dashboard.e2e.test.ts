@@ -82,6 +82,8 @@ describe('admin dashboard', () => {
     expect(figures).toMatchObject({ Tenants: '0', Prompts: '0', Requests: '0', 'Hit rate': '–', Running: '0', Waiting: '0' });
     expect(figures['KV free']).toMatch(/^[\d.]+ (KiB|MiB|GiB)$/);
     await expect(page.getByTestId('model').innerText()).resolves.toBe('chunkserve-demo-random-llama');
+    // The device from /readyz: this machine's SIMD level on the CPU, the GPU and its memory on CUDA.
+    await expect(page.getByTestId('device').innerText()).resolves.toMatch(/^(CPU \((avx512|avx2|portable)\)|.+, [\d.]+ of [\d.]+ GiB in use)$/);
     await expect(page.getByTestId('demo-note').innerText()).resolves.toMatch(/weights are random/);
     // recharts drew the charts in the browser.
     for (const chart of ['chart-ttft', 'chart-itl', 'chart-hitRate', 'chart-tokensPerSecond', 'live']) {

@@ -1,6 +1,6 @@
 import { OverviewLive } from '../components/overview-live';
 import { TenantFilter, knownTenant } from '../components/tenant-filter';
-import { fetchCounts, fetchLiveStats, fetchModelId, fetchSeries, fetchTenants } from '../lib/api';
+import { fetchCounts, fetchEngineIdentity, fetchLiveStats, fetchSeries, fetchTenants } from '../lib/api';
 import { rangeOf } from '../lib/time-ranges';
 
 export const metadata = { title: 'Overview · ChunkServe admin' };
@@ -10,7 +10,7 @@ const isDemoModel = (model: string | null) => model !== null && model.includes('
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ tenant?: string; range?: string }> }) {
   const query = await searchParams;
-  const [tenants, model] = await Promise.all([fetchTenants(), fetchModelId()]);
+  const [tenants, { model, device }] = await Promise.all([fetchTenants(), fetchEngineIdentity()]);
   const tenant = knownTenant(tenants, query.tenant);
   const range = rangeOf(query.range);
   const [series, counts, samples] = await Promise.all([fetchSeries(range.minutes, range.bucketSeconds, tenant), fetchCounts(tenant), fetchLiveStats()]);
@@ -19,7 +19,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <section>
       <h1>Overview</h1>
       <p>
-        Model: <code data-testid="model">{model ?? 'unknown'}</code>
+        Model: <code data-testid="model">{model ?? 'unknown'}</code> · Device: <span data-testid="device">{device ?? 'unknown'}</span>
       </p>
       {isDemoModel(model) && (
         <p className="note" data-testid="demo-note">

@@ -8,6 +8,7 @@ import type {
   AdminSessionCreated,
   ApiKeyInfo,
   CreatedApiKey,
+  EngineStatus,
   LiveStats,
   OverviewCounts,
   PromptDryRun,
@@ -96,8 +97,18 @@ export async function fetchReadiness(): Promise<Readiness> {
 
 /** The model the engine serves, from the readiness details (null when the API is down). */
 export async function fetchModelId(): Promise<string | null> {
-  const model = (await fetchReadiness()).details.engine?.model;
-  return typeof model === 'string' ? model : null;
+  return (await fetchEngineIdentity()).model;
+}
+
+/** The model and the device the engine computes on ("CPU (avx512)", or the GPU with its memory in use). */
+export async function fetchEngineIdentity(): Promise<{ model: string | null; device: string | null }> {
+  const engine = (await fetchReadiness()).details.engine as Partial<EngineStatus & { model: string }> | undefined;
+  const model = typeof engine?.model === 'string' ? engine.model : null;
+  if (!engine?.backend) return { model, device: null };
+  if (engine.backend === 'cpu') return { model, device: `CPU (${engine.simd})` };
+  const memory = engine.deviceMemory;
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  return { model, device: `${engine.gpuName ?? 'GPU'}${memory ? `, ${gib(memory.usedBytes)} of ${gib(memory.totalBytes)} GiB in use` : ''}` };
 }
 
 /** Logs in with the admin token: a session id, or the API's refusal as an ApiError. */
