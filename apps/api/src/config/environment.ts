@@ -48,7 +48,7 @@ export class Environment {
 
   /** Bytes of the KV chunk pool; unset: the backend's default (the CPU: 256 MiB; CUDA: 90% of the free device memory after the weights). */
   @Transform(toInt) @IsOptional() @IsInt() @Min(1 << 20)
-  KV_CACHE_BYTES?: number;
+  KV_CACHE_BYTES?: number = undefined; // initialised so that validateEnvironment knows the name
 
   /** Tokens per KV chunk (the unit of prefix sharing). */
   @Transform(toInt) @IsInt() @Min(1) @Max(4096)
