@@ -267,7 +267,7 @@ export interface LoadRuntimeOptions {
   /** false: a private namespace per sequence and baseline decode (A/B runs). Default true. */
   sharing?: boolean;
   decodeMethod?: DecodeMethod;
-  /** Running sequences of one namespace at most (default 0: no cap). Admission is round robin over namespaces. */
+  /** Running sequences of one admission lane at most (default 0: no cap). Admission is round robin over lanes. */
   maxRunningPerNamespace?: number;
   /** Emit 'kv' events: chunks that became shareable or were evicted (for prefix-aware routers). Default false. */
   kvEvents?: boolean;
@@ -277,8 +277,13 @@ export interface LoadRuntimeOptions {
 
 /** One generation as the runtime takes it (token ids in, token ids out). */
 export interface RuntimeRequest {
-  /** The cache namespace (the API derives it from the tenant). */
+  /** The cache namespace (the API derives it from the tenant and its cache_salt). */
   namespace: string;
+  /**
+   * The admission lane whose fair share the request uses (round robin, weight, running cap);
+   * default: the namespace. The API passes the tenant's namespace, so cache salts share one lane.
+   */
+  lane?: string;
   promptTokens: Int32Array | number[];
   maxTokens: number;
   /** Choices, forked from the prompt's sequence (1..16, default 1). */

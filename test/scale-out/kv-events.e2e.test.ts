@@ -138,4 +138,50 @@ describe('KV events', () => {
     const acmeKeys = new Set(keys(shared, saltOf(acme.id)));
     expect(keys(shared, saltOf(globex.id)).some((k) => acmeKeys.has(k))).toBe(false);
   });
+
+  it('cache_salt: the routing salt keeps the tenant namespace, a longer one isolates, and router keys follow the body salt', async () => {
+    const tenant = await createTenant(api.url, 'initech');
+    const stranger = await createTenant(api.url, 'umbrella');
+    const system = 'Initech helpdesk. Follow the TPS report procedure step by step and attach the cover sheet.';
+    const body = (extra: Record<string, unknown> = {}) => ({
+      model,
+      messages: [{ role: 'system', content: system }, { role: 'user', content: 'hello' }],
+      max_tokens: 2,
+      ...extra,
+    });
+    const cachedTokens = async (extra: Record<string, unknown> = {}) => {
+      const res = await call(api.url, tenant.key, 'POST', '/v1/chat/completions', body(extra));
+      expect(res.status).toBe(200);
+      return res.body.usage.prompt_tokens_details.cached_tokens as number;
+    };
+    const own = saltOf(tenant.id);
+    const custom = `${own}-user-7`;
+    const fullChunks = Math.floor(engine.encodeSystemPrefix(system).length / CHUNK_SIZE);
+    expect(fullChunks).toBeGreaterThan(0);
+
+    await cachedTokens();
+    expect(await cachedTokens({ cache_salt: own })).toBeGreaterThanOrEqual(fullChunks * CHUNK_SIZE); // the same namespace
+    expect(await cachedTokens({ cache_salt: custom })).toBe(0); // a namespace of its own: nothing shared with the tenant's
+    expect(await cachedTokens({ cache_salt: custom })).toBeGreaterThanOrEqual(fullChunks * CHUNK_SIZE);
+    expect(await cachedTokens({ cache_salt: `${own}-user-8` })).toBe(0);
+    expect(await cachedTokens({ prompt_cache_key: 'conversation-1' })).toBeGreaterThanOrEqual(fullChunks * CHUNK_SIZE); // a hint only
+
+    for (const bad of [saltOf(stranger.id), `${saltOf(stranger.id)}-user-7`, 'guess']) {
+      const res = await call(api.url, tenant.key, 'POST', '/v1/chat/completions', body({ cache_salt: bad }));
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_cache_salt', param: 'cache_salt' });
+    }
+
+    // The router keys a request by the salt in its body, as the events key the chunks.
+    const keys = (salt: string) => requestKeys(model, engine.encodeSystemPrefix(system), CHUNK_SIZE, salt);
+    const index = new RouterIndex(model);
+    await until(() => {
+      for (const m of stream.messages.splice(0)) for (const e of m.events) index.apply(e);
+      return index.matchedBlocks(keys(custom)) === fullChunks && index.matchedBlocks(keys(`${own}-user-8`)) === fullChunks;
+    });
+    expect(index.matchedBlocks(keys(own))).toBe(fullChunks);
+    expect(index.matchedBlocks(keys(custom))).toBe(fullChunks);
+    expect(index.matchedBlocks(keys(`${own}-user-9`))).toBe(0);
+    expect(index.matchedBlocks(keys(saltOf(stranger.id)))).toBe(0);
+  });
 });

@@ -188,6 +188,7 @@ export class LlmEngine {
     try {
       this.runtime.submit(id, {
         namespace: req.namespace,
+        lane: req.lane,
         promptTokens: req.promptTokens,
         maxTokens: req.maxTokens,
         n,

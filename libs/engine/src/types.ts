@@ -21,7 +21,7 @@ export interface EngineOptions {
   sharing?: boolean;
   /** Decode attention kernel when sharing: 'tpp' (default) or 'baseline'. */
   decodeMethod?: DecodeMethod;
-  /** Running sequences of one namespace (tenant) at most; 0 (default): no cap. Admission is round robin over namespaces. */
+  /** Running sequences of one admission lane (tenant) at most; 0 (default): no cap. Admission is round robin over lanes. */
   maxRunningPerNamespace?: number;
   /** Receives the KV cache's changes (chunks stored / evicted) in order, for prefix-aware routing. */
   onKvEvents?: (changes: CacheChange[]) => void;

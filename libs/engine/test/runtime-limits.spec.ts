@@ -93,6 +93,25 @@ describe('runtime limits', () => {
     expect(busyBeforeSmall).toBeLessThanOrEqual(2);
   });
 
+  it('requests of one lane in many namespaces (cache salts) share that lane\'s turn and running cap', async () => {
+    const finished: string[] = [];
+    const burst = Array.from({ length: 12 }, (_, i) =>
+      collect(
+        engine.generate({ namespace: `busy:salt:${i}`, lane: 'busy', promptTokens: someTokens(20, 200 + i), maxTokens: 40, stopAtEos: false }),
+      ).then((r) => {
+        finished.push('busy');
+        return r;
+      }),
+    );
+    const small = await collect(engine.generate({ namespace: 'quiet', promptTokens: someTokens(20, 8), maxTokens: 1 }));
+    const busyBeforeSmall = finished.length;
+    await Promise.all(burst);
+    expect(small.done[0].finishReason).toBe('length');
+    // Were each salt a lane of its own, 'quiet' would queue behind twelve turns (at least eight of
+    // the burst done first); as one lane with a cap of 2, it runs beside the first two.
+    expect(busyBeforeSmall).toBeLessThanOrEqual(2);
+  });
+
   it('the addon refuses a request id that is still in flight (the scheduler keys requests by id)', async () => {
     const ckpt = loadCheckpoint(model.dir);
     const runtime = await loadRuntime({ config: ckpt.config, files: ckpt.files, tensors: ckpt.tensors, chunkSize: 16, kvCacheBytes: 1 << 20, onEvents: () => {} });

@@ -107,6 +107,7 @@ GenerateParams parse_generate_request(Napi::Value request) {
   GenerateParams p;
   p.ns = r.string("namespace", "");
   if (p.ns.empty()) throw Napi::TypeError::New(request.Env(), "request.namespace must be a non-empty string");
+  p.lane = r.string("lane", "");  // empty: the namespace
   p.prompt = js::to_tokens(r.get("promptTokens"), "request.promptTokens", 0, INT32_MAX);
   p.max_tokens = static_cast<int32_t>(r.integer("maxTokens", 16, INT32_MIN, INT32_MAX));
   p.n = static_cast<int32_t>(r.integer("n", 1, INT32_MIN, INT32_MAX));

@@ -11,7 +11,11 @@
 namespace chunkserve {
 
 struct GenerateParams {
-  std::string ns;                       // cache namespace (tenant)
+  std::string ns;                       // cache namespace: whose chunks the request may share
+  // Admission lane: whose fair share (round robin turn, weight, running cap) the request uses.
+  // Empty: the namespace. Why apart: one tenant's requests may use several namespaces (cache_salt),
+  // and a new salt must not buy the tenant another turn.
+  std::string lane;
   std::vector<int32_t> prompt;          // prompt token ids, non-empty
   int32_t max_tokens = 16;              // completion tokens per choice
   int32_t n = 1;                        // choices; 2+ fork the prompt's sequence

@@ -115,6 +115,7 @@ void Scheduler::submit(int64_t id, GenerateParams p) {
     r->units.push_back(std::move(u));
   }
   r->unfinished = p.n;
+  if (p.lane.empty()) p.lane = p.ns;
   r->p = std::move(p);
   post(std::move(r));
 }
@@ -130,6 +131,7 @@ void Scheduler::prewarm(int64_t id, const std::string& ns, std::vector<int32_t> 
   r->prewarm = true;
   r->arrival = Clock::now();
   r->p.ns = ns;
+  r->p.lane = ns;
   r->p.prompt = tokens;
   auto u = std::make_unique<Unit>();
   u->req = r.get();
@@ -241,7 +243,7 @@ void Scheduler::intake() {
       events_.push_back(std::move(e));
       continue;
     }
-    waiting_.push_back(r->p.ns, r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
+    waiting_.push_back(r->p.lane, r->units[0].get());  // choices 1.. are forked from choice 0 after its prefill
     int64_t id = r->id;
     requests_[id] = std::move(r);
   }
@@ -308,7 +310,7 @@ void Scheduler::preempt(Unit* u) {
   u->computed = 0;
   u->state = Unit::State::Waiting;
   remove_running(u);
-  waiting_.push_front(u->req->p.ns, u);
+  waiting_.push_front(u->req->p.lane, u);
   counters_.preemptions += 1;
 }
 
@@ -335,7 +337,7 @@ void Scheduler::finish(Unit* u, const char* reason) {
   Request* r = u->req;
   if (u->seq >= 0) cache_->remove(u->seq);
   u->seq = -1;
-  waiting_.remove(r->p.ns, u);
+  waiting_.remove(r->p.lane, u);
   remove_running(u);
   u->state = Unit::State::Finished;
   r->unfinished -= 1;
@@ -357,7 +359,7 @@ void Scheduler::fail(Request* r, const std::string& message, const char* code) {
     if (u->state == Unit::State::Finished) continue;
     if (u->seq >= 0) cache_->remove(u->seq);
     u->seq = -1;
-    waiting_.remove(r->p.ns, u.get());
+    waiting_.remove(r->p.lane, u.get());
     remove_running(u.get());
     u->state = Unit::State::Finished;
   }
@@ -391,9 +393,9 @@ bool Scheduler::waits_for_prefill(const Unit* u) const {
   return false;
 }
 
-int Scheduler::running_in(const std::string& ns) const {
+int Scheduler::running_in(const std::string& lane) const {
   int n = 0;
-  for (const Unit* r : running_) n += r->req->p.ns == ns;
+  for (const Unit* r : running_) n += r->req->p.lane == lane;
   return n;
 }
 
@@ -406,15 +408,15 @@ void Scheduler::admit() {
   for (Unit* u : waiting_.order()) {
     if (static_cast<int>(running_.size()) >= sc_.max_batch) break;
     Request* r = u->req;
-    const std::string& tenant = r->p.ns;
-    if (waits_for_prefill(u) || (cap > 0 && running_in(tenant) >= cap)) continue;
+    const std::string& lane = r->p.lane;
+    if (waits_for_prefill(u) || (cap > 0 && running_in(lane) >= cap)) continue;
     ++private_ns_counter_;
     const std::string ns = unit_namespace(u);
     // Room for the prompt plus one more chunk of generation; the rest is found by preemption.
     const size_t extra = r->prewarm ? 0 : static_cast<size_t>(chunk_size_);
     if (!cache_->can_admit(ns, u->tokens, extra) && !(running_.empty() && cache_->can_admit(ns, u->tokens, 0))) {
       if (!running_.empty()) break;
-      waiting_.remove(tenant, u);
+      waiting_.remove(lane, u);
       const CacheCounters k = cache_->counters();
       fail(r, "the prompt does not fit in the KV cache pool now: " + std::to_string(k.pinned_chunks) + " of its " +
                   std::to_string(k.capacity_chunks) + " chunks are pinned by registered prompts",
@@ -427,12 +429,12 @@ void Scheduler::admit() {
       ins = cache_->insert(ns, u->tokens, r->prewarm ? u->tokens.size() : u->tokens.size() - 1);
     } catch (const CacheFullError&) {
       if (!running_.empty()) break;
-      waiting_.remove(tenant, u);
+      waiting_.remove(lane, u);
       fail(r, "the prompt does not fit in the KV cache pool (raise kvCacheBytes)", kErrCacheFull);
       continue;
     }
-    waiting_.remove(tenant, u);
-    waiting_.served(tenant);
+    waiting_.remove(lane, u);
+    waiting_.served(lane);
     u->seq = ins.seq;
     u->ns = ns;
     u->computed = ins.cached_tokens;
@@ -501,7 +503,7 @@ void Scheduler::fork_choices(Unit* parent, const float* row) {
         u->seq = -1;
       }
     }
-    waiting_.push_front(r->p.ns, u);  // recomputes its last prompt token when admitted (prompt is cached)
+    waiting_.push_front(r->p.lane, u);  // recomputes its last prompt token when admitted (prompt is cached)
   }
 }
 

@@ -3,8 +3,8 @@
 // cancellations, pauses, unpins, snapshots), (2) appends the last sampled token of every decoding
 // sequence (preempting the newest sequences when the pool is full: their chunks are freed and
 // they are recomputed later), (3) admits waiting requests while the pool has chunks for them,
-// fairly across namespaces (runtime/fair_queue.h: weighted round robin, an optional cap on each
-// namespace's running sequences), (4) gives prompt tokens not found in the cache to at most
+// fairly across admission lanes (tenants; runtime/fair_queue.h: weighted round robin, an optional
+// cap on each lane's running sequences; a request's lane is its namespace unless it names one), (4) gives prompt tokens not found in the cache to at most
 // prefill_chunk tokens of prefill spans, (5) builds one Batch of all of it, runs one forward step
 // and samples. A paused request (its consumer fell behind) keeps its sequences but computes
 // nothing until resumed.
@@ -37,7 +37,7 @@ struct SchedulerConfig {
   int prefill_chunk = 512;   // prompt tokens computed per iteration at most (long prompts in pieces)
   bool sharing = true;       // false: private namespace per sequence and baseline decode (for A/B)
   DecodeMethod decode_method = DecodeMethod::Tpp;
-  int max_running_per_namespace = 0;  // running sequences of one namespace at most (0: no cap)
+  int max_running_per_namespace = 0;  // running sequences of one admission lane (tenant) at most (0: no cap)
 };
 
 struct SchedulerStats {
@@ -73,8 +73,8 @@ class Scheduler {
   void cancel(int64_t id, int32_t choice = -1);
   // A paused request computes nothing (its sequences and chunks stay) until resumed.
   void pause(int64_t id, bool paused);
-  // Admission share of a namespace: `weight` requests per round-robin turn (default 1).
-  void set_weight(const std::string& ns, int weight);
+  // Admission share of a lane: `weight` requests per round-robin turn (default 1).
+  void set_weight(const std::string& lane, int weight);
   // As published after the scheduler thread's last iteration.
   SchedulerStats stats() const;
 
@@ -121,7 +121,7 @@ class Scheduler {
   void remove_running(Unit* u);
   void validate_tokens(const std::vector<int32_t>& tokens, const char* what) const;
   bool waits_for_prefill(const Unit* u) const;
-  int running_in(const std::string& ns) const;
+  int running_in(const std::string& lane) const;  // running units of the admission lane
   template <class F>
   void post_inbox(F&& add);
   void post(std::unique_ptr<Request> r);

@@ -23,6 +23,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
+import { MAX_CACHE_SALT_CHARS } from '../engine/cache-namespace';
+
 /** Messages of one chat at most: checked before any template is rendered. */
 export const MAX_MESSAGES = 1024;
 /** Text parts of one message at most. */
@@ -172,6 +174,25 @@ class SamplingDto {
   @IsOptional()
   @IsBoolean()
   ignore_eos?: boolean;
+
+  @ApiPropertyOptional({
+    maxLength: MAX_CACHE_SALT_CHARS,
+    description:
+      'Your routing salt (32 hex digits: SHA-256 of "tenant:<tenant id>"), so a prefix-aware router keys the request as your cached ' +
+      'chunks; or a longer value starting with it: a cache namespace of its own, shared only by requests with the same cache_salt. ' +
+      'Anything else is a 400 (docs/scale-out.md).',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(MAX_CACHE_SALT_CHARS)
+  cache_salt?: string;
+
+  @ApiPropertyOptional({ maxLength: 256, description: 'Accepted as an affinity hint for routers; never an isolation boundary (use cache_salt)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  prompt_cache_key?: string;
 
   @ApiPropertyOptional({ description: 'Accepted and ignored (end-user id)' })
   @IsOptional()

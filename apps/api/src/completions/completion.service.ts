@@ -7,6 +7,7 @@ import { randomBytes } from 'crypto';
 
 import { OpenAiError } from '../common/openai-error';
 import type { Environment } from '../config/environment';
+import { requestNamespace } from '../engine/cache-namespace';
 import { EngineService } from '../engine/engine.service';
 import { PromptService, type ResolvedPrompt } from '../prompts/prompt.service';
 import type { ChatCompletionDto, CompletionDto } from './completion.dto';
@@ -36,7 +37,7 @@ export class CompletionService {
   ) {}
 
   async prepareChat(tenantId: string, dto: ChatCompletionDto, endpoint: Endpoint): Promise<PreparedGeneration> {
-    this.checkModel(dto.model);
+    this.checkRequest(tenantId, dto);
     const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
     const specialTokens = this.config.get('CHAT_CONTENT_SPECIAL_TOKENS', { infer: true });
     const promptTokens = this.engine.encodeChat(chatMessages(dto.messages, registered?.content, specialTokens));
@@ -44,7 +45,7 @@ export class CompletionService {
   }
 
   async prepareText(tenantId: string, dto: CompletionDto): Promise<PreparedGeneration> {
-    this.checkModel(dto.model);
+    this.checkRequest(tenantId, dto);
     const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
     // With a registered prompt, the prompt text follows its system turn (the pinned prefix).
     const prefix = registered ? this.engine.encodeSystemPrefix(registered.content) : [];
@@ -68,6 +69,7 @@ export class CompletionService {
       ...logprobs,
       promptTokens,
       maxTokens: resolveMaxTokens(promptTokens.length, requestedMaxTokens, limits),
+      ...(dto.cache_salt === undefined ? {} : { cacheSalt: dto.cache_salt }),
     };
     const meta: ResponseMeta = {
       id: `${idPrefix}-${randomBytes(12).toString('base64url')}`,
@@ -76,6 +78,12 @@ export class CompletionService {
       topLogprobs: logprobs.logprobs ? logprobs.topLogprobs : undefined,
     };
     return { tenantId, promptId: registered?.id ?? null, promptVersion: registered?.version ?? null, endpoint, request, n: dto.n ?? 1, meta };
+  }
+
+  /** Before any prompt is resolved or rendered: the model is the served one, a cache_salt is the tenant's. */
+  private checkRequest(tenantId: string, dto: ChatCompletionDto | CompletionDto): void {
+    this.checkModel(dto.model);
+    requestNamespace(tenantId, dto.cache_salt);
   }
 
   private checkModel(model: string): void {

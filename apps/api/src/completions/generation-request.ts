@@ -1,10 +1,11 @@
 // OpenAI request fields -> the engine's GenerateRequest (without the namespace, which EngineService
-// derives from the tenant). Pure, so the mapping is unit-tested.
+// derives from the tenant and the cache_salt). Pure, so the mapping is unit-tested.
 import { OpenAiError } from '../common/openai-error';
-import type { ChatMessage, GenerateRequest } from '../engine/engine.types';
+import type { EngineRequest } from '../engine/engine.service';
+import type { ChatMessage } from '../engine/engine.types';
 import type { ChatCompletionDto, ChatMessageDto, CompletionDto } from './completion.dto';
 
-export type EngineRequest = Omit<GenerateRequest, 'namespace'>;
+export type { EngineRequest };
 
 /**
  * The chat as the engine takes it; a registered prompt's content becomes the system message.

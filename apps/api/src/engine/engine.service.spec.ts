@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { LlmEngine } from '@chunkserve/engine';
 
 import { configOf } from '../../test/automock';
-import { EngineService, namespaceOf, tenantOf } from './engine.service';
+import { EngineService } from './engine.service';
 
 const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
 
@@ -16,12 +16,6 @@ describe('EngineService', () => {
     service = new EngineService(configOf({ CHUNK_SIZE: 16 }));
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     await service.onModuleInit();
-  });
-
-  it('derives the namespace from the tenant id and back', () => {
-    expect(namespaceOf('t1')).toBe('tenant:t1');
-    expect(tenantOf('tenant:t1')).toBe('t1');
-    expect(tenantOf('other')).toBeNull();
   });
 
   it('awaits the engine when it answers unpin and snapshot with promises', async () => {

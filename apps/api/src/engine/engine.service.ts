@@ -1,5 +1,6 @@
 // Owns the LlmEngine for the API's lifetime: loads it at module init, closes it at shutdown. Every
-// engine call of the API goes through here; the tenant namespace is derived here from the tenant id.
+// engine call of the API goes through here; namespaces are derived here from the tenant id (and a
+// request's cache_salt), as cache-namespace.ts defines them.
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EngineStatus } from '@chunkserve/contracts';
@@ -8,21 +9,16 @@ import { LlmEngine } from '@chunkserve/engine';
 import type { Environment } from '../config/environment';
 import { OpenAiError } from '../common/openai-error';
 import { KvEventsRelay } from '../kv-events/kv-events.relay';
+import { requestNamespace, tenantNamespace } from './cache-namespace';
 import { apiErrorOf, isChatTemplateError } from './engine-errors';
 
 import type { CacheSnapshot, ChatMessage, EngineOptions, EngineStats, GenerateEvent, GenerateRequest, ModelInfo, PrewarmResult } from './engine.types';
 
-const NAMESPACE_PREFIX = 'tenant:';
-
-/** The engine namespace of a tenant: derived from the authenticated tenant id, never from a request. */
-export function namespaceOf(tenantId: string): string {
-  return `${NAMESPACE_PREFIX}${tenantId}`;
-}
-
-/** The tenant id of a namespace made by namespaceOf, else null. */
-export function tenantOf(namespace: string): string | null {
-  return namespace.startsWith(NAMESPACE_PREFIX) ? namespace.slice(NAMESPACE_PREFIX.length) : null;
-}
+/** A generation as the API hands it over: the engine's request without namespace and lane, which come from the tenant. */
+export type EngineRequest = Omit<GenerateRequest, 'namespace' | 'lane'> & {
+  /** The request's cache_salt (validated by requestNamespace): a namespace of its own inside the tenant. */
+  cacheSalt?: string;
+};
 
 @Injectable()
 export class EngineService implements OnModuleInit, OnApplicationShutdown {
@@ -110,7 +106,7 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
    */
   async prewarm(tenantId: string, tokens: number[]): Promise<PrewarmResult> {
     try {
-      return await this.loaded().prewarm(namespaceOf(tenantId), tokens);
+      return await this.loaded().prewarm(tenantNamespace(tenantId), tokens);
     } catch (err) {
       throw apiErrorOf(err);
     }
@@ -118,22 +114,24 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
 
   /** Undoes one pin of the prefix; rejects when it is not pinned. */
   async unpin(tenantId: string, tokens: number[]): Promise<void> {
-    await this.loaded().unpin(namespaceOf(tenantId), tokens);
+    await this.loaded().unpin(tenantNamespace(tenantId), tokens);
   }
 
   /**
-   * Generation in the tenant's namespace; the signal cancels it and frees its sequence. A reader
-   * that falls behind pauses it in the scheduler (STREAM_MAX_BUFFERED_EVENTS unread) and is
+   * Generation in the tenant's namespace (or its cache_salt's), in the tenant's admission lane; the
+   * signal cancels it and frees its sequence. A reader that falls behind pauses it in the scheduler (STREAM_MAX_BUFFERED_EVENTS unread) and is
    * cancelled after STREAM_STALL_TIMEOUT_MS paused. A prompt that can never fit is a 400 before
    * the first event, a full pool a 503.
    */
-  async *generate(tenantId: string, request: Omit<GenerateRequest, 'namespace'>, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
+  async *generate(tenantId: string, request: EngineRequest, signal?: AbortSignal): AsyncIterable<GenerateEvent> {
     const options = {
       maxBufferedEvents: this.config.get('STREAM_MAX_BUFFERED_EVENTS', { infer: true }),
       stallTimeoutMs: this.config.get('STREAM_STALL_TIMEOUT_MS', { infer: true }),
     };
     try {
-      yield* this.loaded().generate({ ...request, namespace: namespaceOf(tenantId) }, signal, options);
+      const { cacheSalt, ...rest } = request;
+      const scoped = { ...rest, namespace: requestNamespace(tenantId, cacheSalt), lane: tenantNamespace(tenantId) };
+      yield* this.loaded().generate(scoped, signal, options);
     } catch (err) {
       throw apiErrorOf(err);
     }
@@ -141,12 +139,12 @@ export class EngineService implements OnModuleInit, OnApplicationShutdown {
 
   /** The prefix hashes the chunks of `tokens` have in the tenant's namespace (as snapshot chunks' `hash`). */
   prefixChunkHashes(tenantId: string, tokens: number[]): string[] {
-    return this.loaded().prefixChunkHashes(namespaceOf(tenantId), tokens);
+    return this.loaded().prefixChunkHashes(tenantNamespace(tenantId), tokens);
   }
 
   /** The chunk tree, of one tenant's namespace or (tenantId undefined) all of them. */
   snapshot(tenantId?: string): Promise<CacheSnapshot> {
-    return this.loaded().snapshot(tenantId === undefined ? undefined : namespaceOf(tenantId));
+    return this.loaded().snapshot(tenantId === undefined ? undefined : tenantNamespace(tenantId));
   }
 
   stats(): EngineStats {

@@ -15,7 +15,7 @@ import { hostIpv4, kvEventsTopic } from './kv-events-topic';
 import { KvEventsRelay } from './kv-events.relay';
 import { KvEventsSettings } from './kv-events.settings';
 import { ReplayBuffer } from './replay-buffer';
-import { routingSaltOf } from './routing-salt';
+import { routingSaltOf } from '../engine/cache-namespace';
 import { ALL_BLOCKS_CLEARED, encodeEventBatch, toVllmEvents, type BlockFacts, type VllmKvEvent } from './vllm-kv-events';
 
 const END_OF_REPLAY = Buffer.alloc(8, 0xff);

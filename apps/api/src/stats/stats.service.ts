@@ -5,7 +5,8 @@ import { ConfigService } from '@nestjs/config';
 import type { CacheTree, LiveStats, LiveUsage, OverviewCounts, PlatformStats, PromptStats, SeriesPoint } from '@chunkserve/contracts';
 
 import type { Environment } from '../config/environment';
-import { EngineService, tenantOf } from '../engine/engine.service';
+import { tenantOf } from '../engine/cache-namespace';
+import { EngineService } from '../engine/engine.service';
 import { PromptRepository } from '../prompts/prompt.repository';
 import { engineFigures, LiveSampler } from './live-sampler';
 import { StatsRepository, type SeriesQuery } from './stats.repository';

@@ -4,7 +4,8 @@
 import { Injectable } from '@nestjs/common';
 import type { VersionTree } from '@chunkserve/contracts';
 
-import { EngineService, tenantOf } from '../engine/engine.service';
+import { tenantOf } from '../engine/cache-namespace';
+import { EngineService } from '../engine/engine.service';
 import { StatsRepository } from './stats.repository';
 import { buildVersionTree, type TreeChunk } from './version-tree';
 
