@@ -91,6 +91,11 @@ export class RouterIndex {
     }
   }
 
+  /** Whether the pod holds the block of this request key. */
+  has(key: bigint): boolean {
+    return this.present.has(key);
+  }
+
   /** Leading request keys found: the blocks the scorer counts as a hit on this pod. */
   matchedBlocks(keys: bigint[]): number {
     let n = 0;
