@@ -16,6 +16,7 @@ import { validateEnvironment, type Environment } from './config/environment';
 import { EngineModule } from './engine/engine.module';
 import { HealthModule } from './health/health.module';
 import { KvEventsModule } from './kv-events/kv-events.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PromptModule } from './prompts/prompt.module';
 import { StatsModule } from './stats/stats.module';
@@ -66,6 +67,7 @@ export class AppModule {
         }),
         // The storage RateLimiter counts in (it reads the limit and window from the config).
         ThrottlerModule.forRoot(),
+        LifecycleModule,
         EngineModule,
         HealthModule,
         MetricsModule,

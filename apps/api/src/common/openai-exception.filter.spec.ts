@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 
 import { EngineCapacityError } from '../engine/engine-errors';
+import { ServerDrainingError } from '../lifecycle/server-draining.error';
 import { OpenAiExceptionFilter, toOpenAiError } from './openai-exception.filter';
 
 describe('toOpenAiError', () => {
@@ -22,5 +23,19 @@ describe('OpenAiExceptionFilter', () => {
     expect(res.status).toHaveBeenCalledWith(503);
     expect(res.json).toHaveBeenCalledWith({ error: expect.objectContaining({ code: 'engine_overloaded', type: 'server_error' }) });
     expect(Number(headers['Retry-After'])).toBeGreaterThan(0);
+  });
+
+  it('answers a draining server with 503 server_draining and Retry-After; mid-stream, as the last event', () => {
+    const headers: Record<string, string> = {};
+    const res = { headersSent: false, writableEnded: false, setHeader: (k: string, v: string) => (headers[k] = v), status: jest.fn().mockReturnThis(), json: jest.fn(), end: jest.fn() };
+    const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ path: '/v1/completions' }) }) };
+    new OpenAiExceptionFilter().catch(new ServerDrainingError(), host as never);
+    expect(res.status).toHaveBeenCalledWith(503);
+    expect(res.json).toHaveBeenCalledWith({ error: expect.objectContaining({ code: 'server_draining', type: 'server_error' }) });
+    expect(headers['Retry-After']).toBe('1');
+
+    res.headersSent = true;
+    new OpenAiExceptionFilter().catch(new ServerDrainingError('cut'), host as never);
+    expect(res.end).toHaveBeenCalledWith(`data: ${JSON.stringify({ error: { message: 'cut', type: 'server_error', code: 'server_draining', param: null } })}\n\n`);
   });
 });

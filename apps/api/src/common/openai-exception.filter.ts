@@ -1,10 +1,11 @@
 // Maps every error (validation, auth, not found, body too large or malformed, rate limit, engine
-// full, bugs) to OpenAI's error body. When an SSE stream has already started, the error becomes
-// the stream's last event.
+// full, server draining, bugs) to OpenAI's error body. When an SSE stream has already started, the
+// error becomes the stream's last event.
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 
 import { EngineCapacityError } from '../engine/engine-errors';
+import { ServerDrainingError } from '../lifecycle/server-draining.error';
 import { errorBody, OpenAiError, typeForStatus, type OpenAiErrorBody } from './openai-error';
 import { redactCredentials } from './redact';
 
@@ -23,7 +24,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     const { status, body } = toOpenAiError(exception);
     if (isUnexpected(exception)) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
-    if (exception instanceof EngineCapacityError && !res.headersSent) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    const retryAfter = retryAfterOf(exception);
+    if (retryAfter !== undefined && !res.headersSent) res.setHeader('Retry-After', String(retryAfter));
     if (res.headersSent) {
       if (!res.writableEnded) res.end(`data: ${JSON.stringify(body)}\n\n`);
       return;
@@ -58,6 +60,12 @@ export function toOpenAiError(exception: unknown): { status: number; body: OpenA
     return { status, body: errorBody(message, 'invalid_request_error', typeForStatus(status).code ?? bodyError.type) };
   }
   return { status: 500, body: errorBody('Internal server error', 'server_error', null) };
+}
+
+/** Seconds to wait before retrying, for refusals that say (a full engine, a draining server). */
+function retryAfterOf(exception: unknown): number | undefined {
+  if (exception instanceof EngineCapacityError || exception instanceof ServerDrainingError) return exception.retryAfterSeconds;
+  return undefined;
 }
 
 /** A bug or an outage, worth an error log line (not a client's mistake nor a deliberate refusal). */

@@ -1,5 +1,6 @@
 import { automock } from '../../test/automock';
 import { EngineService } from '../engine/engine.service';
+import { DrainService } from '../lifecycle/drain.service';
 import type { GenerateEvent } from '../engine/engine.types';
 import type { MetricsService } from '../metrics/metrics.service';
 import { UsageService } from '../usage/usage.service';
@@ -72,7 +73,8 @@ describe('GenerationRunner', () => {
     const sink = new RecordingSink();
     await runner.run(prepared(2), sink);
 
-    expect(engine.generate).toHaveBeenCalledWith('t1', prepared(2).request, sink.signal);
+    // The engine's signal follows the sink's, and the drain deadline (DrainService).
+    expect(engine.generate).toHaveBeenCalledWith('t1', prepared(2).request, expect.any(AbortSignal));
     expect(sink.calls).toEqual([['token', 0, 'a'], ['token', 1, 'x'], ['token', 0, 'b'], ['finish', 0, 'stop'], ['finish', 1, 'length'], ['done']]);
     expect(sink.result?.choices.map((c) => [c.text, c.finishReason])).toEqual([
       ['ab', 'stop'],
@@ -125,5 +127,24 @@ describe('GenerationRunner', () => {
     expect(sink.calls).toEqual([]);
     expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'error' }));
     expect(usage.record).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'error', ttftMs: -1 }));
+  });
+
+  it('ends a generation cut at the drain deadline with server_draining, after recording it, never as a normal finish', async () => {
+    const drain = new DrainService();
+    const drained = new GenerationRunner(engine, metrics as unknown as MetricsService, usage, drain);
+    engine.generate.mockImplementation(async function* () {
+      yield token(0, 'a');
+      await new Promise((r) => setTimeout(r, 50));
+      yield token(0, 'b');
+      yield done(0);
+    });
+    // Admitted before the drain began, so the drain waits for it until its deadline (0 ms here).
+    const admission = drain.admit();
+    const sink = new RecordingSink((text) => text === 'a' && void drain.drain(0, 1000));
+    await expect(drained.run(prepared(), sink)).rejects.toMatchObject({ status: 503, code: 'server_draining' });
+    expect(sink.calls).toEqual([['token', 0, 'a'], ['token', 0, 'b']]);
+    expect((engine.generate.mock.calls[0][2] as AbortSignal).aborted).toBe(true);
+    expect(metrics.recordFinished).toHaveBeenCalledWith(expect.objectContaining({ finishReason: 'cancelled', completionTokens: 2 }));
+    admission.end();
   });
 });

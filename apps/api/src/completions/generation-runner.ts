@@ -6,6 +6,8 @@
 import { Injectable } from '@nestjs/common';
 
 import { EngineService } from '../engine/engine.service';
+import { DrainService } from '../lifecycle/drain.service';
+import { ServerDrainingError } from '../lifecycle/server-draining.error';
 import { MetricsService } from '../metrics/metrics.service';
 import { UsageService } from '../usage/usage.service';
 import type { PreparedGeneration } from './completion.service';
@@ -28,10 +30,21 @@ export class GenerationRunner {
     private readonly engine: EngineService,
     private readonly metrics: MetricsService,
     private readonly usage: UsageService,
+    // Nest injects the app's one DrainService; callers without Nest (specs) get one that never drains.
+    private readonly drain: DrainService = new DrainService(),
   ) {}
 
   async run(p: PreparedGeneration, sink: GenerationSink): Promise<void> {
-    const { signal } = sink;
+    // Also stopped at the drain deadline on shutdown (DrainService): it then ends with that error.
+    const bound = this.drain.bindToDeadline(sink.signal);
+    try {
+      await this.runBound(p, sink, bound.signal);
+    } finally {
+      bound.release();
+    }
+  }
+
+  private async runBound(p: PreparedGeneration, sink: GenerationSink, signal: AbortSignal): Promise<void> {
     const result = new GenerationResult(p.n, p.request.promptTokens.length);
     const started = performance.now();
     const lastToken: (number | undefined)[] = new Array(p.n);
@@ -57,6 +70,9 @@ export class GenerationRunner {
     } finally {
       this.record(p, result, started, firstTokenAt, signal.aborted);
     }
+    // Cut at the drain deadline before it finished: the transport ends it with that error (503
+    // server_draining, or the stream's last event), not as a normal finish.
+    if (signal.reason instanceof ServerDrainingError && result.choices.some((c) => c.finishReason === null || c.finishReason === 'cancelled')) throw signal.reason;
     for (const [choice, c] of result.choices.entries()) {
       if (c.finishReason === null) await sink.onFinish(choice, 'cancelled');
     }

@@ -62,3 +62,12 @@ describe('capacity, fairness and streaming variables', () => {
     expect(bad).toThrow(/DB_POOL_SIZE="1": must not be less than 2/);
   });
 });
+
+describe('DRAIN_TIMEOUT_MS', () => {
+  it('defaults to 30 s and takes whole milliseconds from 0', () => {
+    expect(validateEnvironment({}).DRAIN_TIMEOUT_MS).toBe(30_000);
+    expect(validateEnvironment({ DRAIN_TIMEOUT_MS: '0' }).DRAIN_TIMEOUT_MS).toBe(0);
+    expect(() => validateEnvironment({ DRAIN_TIMEOUT_MS: '-1' })).toThrow(/DRAIN_TIMEOUT_MS="-1": must not be less than 0/);
+    expect(() => validateEnvironment({ DRAIN_TIMEOUT_MS: '30s' })).toThrow(/DRAIN_TIMEOUT_MS="30s": must be an integer number/);
+  });
+});

@@ -130,6 +130,13 @@ export class Environment {
   /** How often the live stats are sampled and pushed, in ms. */
   @Transform(toInt) @IsInt() @Min(100)
   STATS_INTERVAL_MS = 5000;
+
+  /**
+   * On SIGTERM/SIGINT, how long in-flight generations may run on (ms) while new ones are refused;
+   * those still running then are cancelled and the process exits.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  DRAIN_TIMEOUT_MS = 30_000;
 }
 
 export class EnvironmentError extends Error {}

@@ -7,7 +7,8 @@
 // BODY_LIMIT_BYTES (BoundedWsAdapter). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
-// generation; several may run at once; closing the socket cancels them all. GenerationRunner runs
+// generation; several may run at once; closing the socket cancels them all; a draining server
+// answers a generate with an error (server_draining). GenerationRunner runs
 // each generation into a StreamSocketSink, whose sends wait while the socket's buffer is above a
 // high-water mark (backpressure reaches the engine loop).
 import { Logger, UnauthorizedException } from '@nestjs/common';
@@ -27,6 +28,7 @@ import { validateAs } from '../common/validation';
 import { ChatCompletionDto } from '../completions/completion.dto';
 import { CompletionService } from '../completions/completion.service';
 import { GenerationRunner } from '../completions/generation-runner';
+import { DrainService, type Admission } from '../lifecycle/drain.service';
 import { send } from './socket-send';
 import { StreamSocketSink } from './stream-socket.sink';
 import { AuthMessageDto, GenerationMessageDto } from './stream-message.dto';
@@ -58,6 +60,7 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly limiter: RateLimiter,
     private readonly completions: CompletionService,
     private readonly runner: GenerationRunner,
+    private readonly drain: DrainService,
   ) {}
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
@@ -110,6 +113,21 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   private async generate(socket: WebSocket, session: Session, id: string, body: unknown): Promise<void> {
+    // A draining server starts nothing new (the same DrainService admits the HTTP generations).
+    let admission: Admission;
+    try {
+      admission = this.drain.admit();
+    } catch (err) {
+      return this.sendError(socket, id, err);
+    }
+    try {
+      await this.generateAdmitted(socket, session, id, body);
+    } finally {
+      admission.end();
+    }
+  }
+
+  private async generateAdmitted(socket: WebSocket, session: Session, id: string, body: unknown): Promise<void> {
     // The key may have been revoked, or its tenant deleted, since the socket opened.
     const tenant = await this.recheckKey(socket, session);
     if (tenant === null) return;
