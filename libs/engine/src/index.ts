@@ -11,5 +11,5 @@ export { readSafetensorsHeader, writeSafetensors } from './checkpoint/safetensor
 export { TextTokenizer } from './text/text-tokenizer';
 export { StreamDecoder } from './text/stream-decoder';
 export { DEMO_MODEL_ID, DEMO_SPEC, ensureDemoModel } from './demo/demo-model';
-export { writeRandomLlama, randomLlamaTensors, randomLlamaConfig } from './demo/random-llama';
+export { writeRandomLlama, randomLlamaTensors, randomLlamaConfig, seededRandom } from './demo/random-llama';
 export type { RandomLlamaSpec } from './demo/random-llama';

@@ -18,6 +18,8 @@ import { createHash } from 'crypto';
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
+import { seededRandom } from '@chunkserve/engine';
+
 import { createDatabase, createTenant, startApi, type RunningApi } from '../../support/api-app';
 import { freePort } from '../../support/free-port';
 import { ApproximatePrefixIndex, hashPrompt, loadXxhash } from '../support/approximate-prefix-index';
@@ -56,18 +58,6 @@ interface Outcome {
   ttftMs: number;
   promptTokens: number;
   cachedTokens: number;
-}
-
-/** A seeded generator, so every policy sees the same prompts and the same request order. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 const WORDS = 'the a customer order refund policy shipping warranty invoice account support agent answer must should never always politely briefly escalate verify identity before after within days hours product service plan tier premium basic'.split(' ');
@@ -143,7 +133,7 @@ describe('scale-out benchmark', () => {
     await probe.close();
     const kvCacheBytes = Math.ceil(POOL_TOKENS / CHUNK_SIZE) * chunkBytes;
 
-    const next = rng(20261202);
+    const next = seededRandom(20261202); // every policy sees the same prompts and the same request order
     const prompts = tenants.map((_, t) => Array.from({ length: PROMPTS_PER_TENANT }, (_, p) => systemPrompt(t, p, 1000 + Math.floor(next() * 2000), next)));
     const jobs: Job[] = Array.from({ length: REQUESTS }, (_, i) => {
       const tenant = Math.floor(next() * TENANTS);
