@@ -38,11 +38,17 @@ function stop(code = 0) {
   process.exitCode = code;
   for (const child of children.values()) child.kill('SIGTERM');
   if (children.size === 0) process.exit(code);
-  // Whatever still runs after 20 s is killed, so Ctrl-C never hangs.
+  // Whatever still runs 20 s after the API's drain deadline (in-flight generations may run that
+  // long, DRAIN_TIMEOUT_MS) is killed, so Ctrl-C never hangs.
   setTimeout(() => {
     for (const child of children.values()) child.kill('SIGKILL');
     process.exit(code);
-  }, 20_000).unref();
+  }, drainTimeoutMs() + 20_000).unref();
+}
+
+function drainTimeoutMs() {
+  const ms = Number(process.env.DRAIN_TIMEOUT_MS || 30_000);
+  return Number.isInteger(ms) && ms >= 0 ? ms : 30_000;
 }
 
 process.on('SIGINT', () => stop(0));

@@ -68,6 +68,7 @@ describe('helm chart deploy/helm/chunkserve', () => {
     expect(api.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(api.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(api.lifecycle.preStop.exec.command).toEqual(['sleep', '10']);
+    // The grace covers the preStop pause (10 s), the drain deadline (30 s) and 20 s to close.
     expect(pod.spec.terminationGracePeriodSeconds).toBe(60);
     expect(api.resources.limits['nvidia.com/gpu']).toBeUndefined();
     expect(Object.fromEntries(api.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]))).toEqual({
@@ -83,7 +84,7 @@ describe('helm chart deploy/helm/chunkserve', () => {
     expect(secret.DATABASE_URL).toBe('postgres://cs:p%40ss%3Aw%2Frd@db.internal:5432/chunkserve');
     const env = { ...data, ...secret, POD_IP: '10.0.0.5' };
     const validated = validateEnvironment(env);
-    expect(validated).toMatchObject({ PORT: 3000, CHUNK_SIZE: 64, DATABASE_URL: secret.DATABASE_URL, ADMIN_TOKEN: required.secrets.adminToken });
+    expect(validated).toMatchObject({ PORT: 3000, CHUNK_SIZE: 64, DATABASE_URL: secret.DATABASE_URL, ADMIN_TOKEN: required.secrets.adminToken, DRAIN_TIMEOUT_MS: 30_000 });
     expect(kvEventsSettings(env)).toMatchObject({ KV_EVENTS_ENDPOINT: 'tcp://*:5557', KV_EVENTS_REPLAY_ENDPOINT: 'tcp://*:5558', POD_IP: '10.0.0.5' });
     expect(engineMetricsSettings(env)).toEqual({ ENGINE_METRICS_PORT: 9400 });
     const known = new Set([...Object.keys(validated), 'DATABASE_URL', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'MODEL_PATH', ...Object.keys(kvEventsSettings({})), 'ENGINE_METRICS_PORT']);
@@ -115,6 +116,19 @@ describe('helm chart deploy/helm/chunkserve', () => {
     expect(data.KV_EVENTS_REPLAY_ENDPOINT).toBeUndefined();
     expect(only(objects, 'PodDisruptionBudget').spec).toEqual({ minAvailable: 2, selector: { matchLabels: { 'app.kubernetes.io/name': 'chunkserve', 'app.kubernetes.io/instance': 'chunkserve' } } });
     expect(only(objects, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ port: 'http', path: '/metrics', authorization: { type: 'Bearer', credentials: { name: 'chunkserve-credentials', key: 'METRICS_TOKEN' } } });
+  });
+
+  it('derives the drain deadline and the termination grace from drainTimeoutSeconds and preStopSeconds', () => {
+    const objects = render({ ...required, drainTimeoutSeconds: 120, preStopSeconds: 5 });
+    expect(only(objects, 'ConfigMap').data.DRAIN_TIMEOUT_MS).toBe('120000');
+    const pod = only(objects, 'Deployment').spec.template.spec;
+    expect(pod.terminationGracePeriodSeconds).toBe(145);
+    expect(pod.containers[0].lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    expect(validateEnvironment(only(objects, 'ConfigMap').data).DRAIN_TIMEOUT_MS).toBe(120_000);
+    // An explicit grace is kept when it covers both, refused when it would kill streams the drain waits for.
+    expect(only(render({ ...required, terminationGracePeriodSeconds: 300 }), 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+    expect(renderError({ ...required, terminationGracePeriodSeconds: 30 })).toContain('terminationGracePeriodSeconds (30) must be at least preStopSeconds + drainTimeoutSeconds + 20 = 60');
+    expect(renderError({ ...required, drainTimeoutSeconds: '30s' })).toMatch(/drainTimeoutSeconds/);
   });
 
   it('refuses values that cannot run: no admin token, a short one, no shared Postgres, a ServiceMonitor without a token, unknown keys', () => {

@@ -36,3 +36,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- if $pg.sslmode }}?sslmode={{ $pg.sslmode }}{{ end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The pod's termination grace: the preStop pause, the drain deadline, and 20 s to cancel what is left
+and close the engine and the database. An explicit value shorter than that would kill streams the
+drain still waits for, so it is refused.
+*/}}
+{{- define "chunkserve.terminationGracePeriodSeconds" -}}
+{{- $needed := add .Values.preStopSeconds .Values.drainTimeoutSeconds 20 -}}
+{{- $set := .Values.terminationGracePeriodSeconds -}}
+{{- if kindIs "invalid" $set -}}
+{{- $needed -}}
+{{- else if lt (int $set) (int $needed) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%v) must be at least preStopSeconds + drainTimeoutSeconds + 20 = %v" $set $needed) -}}
+{{- else -}}
+{{- $set -}}
+{{- end -}}
+{{- end -}}
