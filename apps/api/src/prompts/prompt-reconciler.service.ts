@@ -6,6 +6,15 @@
 // as done). Passes never overlap; a write asks for a pass and waits for one that started after it.
 // Versions that failed are retried every RECONCILE_INTERVAL_MS. No database connection is held
 // while the engine works.
+//
+// Several replicas: each runs its own reconciler on its own engine against the shared rows
+// (PromptChangeListener starts a pass on every prompt write), and each writes its own outcome on
+// the version's row, so the status says what the last replica to act on it found: 'warm' means
+// that replica pinned it (the figures are its own), 'failed' that it could not (statusDetail says
+// why; it retries), and a booting replica sets every current version to 'warming' again until its
+// re-warm pins it. The status is not a per-replica view: a replica that cannot pin a version
+// leaves 'failed' even while the others serve it warm, until one of them records a pin again.
+// Where a version is pinned on each replica, its /metrics and chunk tree say.
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 
 import { TenantLimitsModule } from '../tenants/tenant-limits.module';
 
+import { PromptChangeListener } from './prompt-change-listener.service';
 import { PromptReconciler } from './prompt-reconciler.service';
 import { PromptWarmupService } from './prompt-warmup.service';
 import { PromptController } from './prompt.controller';
@@ -11,7 +12,7 @@ import { PromptService } from './prompt.service';
 @Module({
   imports: [TenantLimitsModule],
   controllers: [PromptController],
-  providers: [PromptRepository, PromptReconciler, PromptService, PromptWarmupService],
+  providers: [PromptRepository, PromptReconciler, PromptService, PromptWarmupService, PromptChangeListener],
   exports: [PromptRepository, PromptService],
 })
 export class PromptModule {}
