@@ -14,7 +14,7 @@
 // why; it retries), and a booting replica sets every current version to 'warming' again until its
 // re-warm pins it. The status is not a per-replica view: a replica that cannot pin a version
 // leaves 'failed' even while the others serve it warm, until one of them records a pin again.
-// Where a version is pinned on each replica, its /metrics and chunk tree say.
+// What a replica holds is in its own chunk tree (/admin/stats/tree).
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
