@@ -3,7 +3,7 @@ import { ConfigModule } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
-import { dataSourceOptions } from '@chunkserve/persistence';
+import { dataSourceOptions, runMigrationsOnce } from '@chunkserve/persistence';
 
 import { AdminModule } from './admin/admin.module';
 import { AdminSessionModule } from './admin/session/admin-session.module';
@@ -56,14 +56,13 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
           },
         }),
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(options.databaseUrl, {
-            size: options.env.DB_POOL_SIZE,
-            connectTimeoutMs: options.env.DB_CONNECT_TIMEOUT_MS,
-            statementTimeoutMs: options.env.DB_STATEMENT_TIMEOUT_MS,
-          }),
-          retryAttempts: 3,
-          retryDelay: 1000,
+        TypeOrmModule.forRootAsync({
+          // Migrations first, under an advisory lock: replicas may boot together on one database.
+          useFactory: async () => {
+            await runMigrationsOnce(options.databaseUrl);
+            const pool = { size: options.env.DB_POOL_SIZE, connectTimeoutMs: options.env.DB_CONNECT_TIMEOUT_MS, statementTimeoutMs: options.env.DB_STATEMENT_TIMEOUT_MS };
+            return { ...dataSourceOptions(options.databaseUrl, pool), migrationsRun: false, retryAttempts: 3, retryDelay: 1000 };
+          },
         }),
         // The storage RateLimiter counts in (it reads the limit and window from the config).
         ThrottlerModule.forRoot(),

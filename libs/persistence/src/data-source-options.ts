@@ -1,4 +1,5 @@
-// TypeORM options shared by the API and the migration CLI: migrations run at boot, never synchronize.
+// TypeORM options shared by the API and the migration CLI: migrations run at boot (the API runs them
+// first under an advisory lock, run-migrations.ts), never synchronize.
 import type { DataSourceOptions } from 'typeorm';
 
 import { entities } from './entities';
