@@ -5,6 +5,19 @@
 const { execFileSync } = require('child_process');
 const os = require('os');
 
+/**
+ * A cache size as glibc reads it from CPUID (`getconf`), for VMs whose lscpu names no caches; a
+ * hypervisor may report the host's whole L3 here. Null when unknown.
+ */
+function cpuidCache(name) {
+  try {
+    const bytes = Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim());
+    return bytes > 0 ? `${Math.round(bytes / 1024)} KiB (CPUID via getconf)` : null;
+  } catch {
+    return null;
+  }
+}
+
 function lscpu() {
   try {
     const out = execFileSync('lscpu', { encoding: 'utf8' });
@@ -16,8 +29,8 @@ function lscpu() {
       cpus: Number(field('CPU\\(s\\)')),
       threads_per_core: Number(field('Thread\\(s\\) per core')),
       simd_flags: simd,
-      l2: field('L2 cache'),
-      l3: field('L3 cache'),
+      l2: field('L2 cache') ?? cpuidCache('LEVEL2_CACHE_SIZE'),
+      l3: field('L3 cache') ?? cpuidCache('LEVEL3_CACHE_SIZE'),
     };
   } catch {
     return { model: os.cpus()[0]?.model ?? 'unknown', cpus: os.cpus().length };
