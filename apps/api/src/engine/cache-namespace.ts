@@ -31,9 +31,14 @@ export function tenantNamespace(tenantId: string): string {
   return `${TENANT_PREFIX}${tenantId}`;
 }
 
+/** First 32 hex digits of SHA-256: the routing salt of a namespace that carries no salt of its own. */
+function hashedSalt(namespace: string): string {
+  return createHash('sha256').update(namespace, 'utf8').digest('hex').slice(0, 32);
+}
+
 /** The routing salt of a tenant: what its requests send as `cache_salt` (32 hex digits). */
 export function tenantRoutingSalt(tenantId: string): string {
-  return createHash('sha256').update(tenantNamespace(tenantId), 'utf8').digest('hex').slice(0, 32);
+  return hashedSalt(tenantNamespace(tenantId));
 }
 
 /**
@@ -67,5 +72,5 @@ export function routingSaltOf(namespace: string): string {
     const mark = namespace.indexOf(SALT_MARK, TENANT_PREFIX.length);
     if (mark >= 0) return namespace.slice(mark + SALT_MARK.length);
   }
-  return createHash('sha256').update(namespace, 'utf8').digest('hex').slice(0, 32);
+  return hashedSalt(namespace);
 }
