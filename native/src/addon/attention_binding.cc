@@ -45,6 +45,7 @@ Napi::Value KvCacheObject::DecodeAttention(const Napi::CallbackInfo& info) {
   const int n_heads = heads_from_q(env, q.ElementLength(), seqs.size(), c, "decodeAttention");
   const DecodeMethod method = to_decode_method(opts.Get("method"), "method");
   DecodePlan& plan = plan_for(method);
+  plan.set_segment_policy(cpu_segment_policy(c.n_kv_heads, ThreadPool::global().size()));
   if (!opts.Get("threshold").IsUndefined())
     plan.set_tpp_threshold(static_cast<int32_t>(js::to_int(opts.Get("threshold"), "threshold", 1, INT32_MAX)));
   Napi::Float32Array out;

@@ -13,6 +13,16 @@ static bool same_policy(const SegmentPolicy& a, const SegmentPolicy& b) {
          a.group == b.group && a.n_kv_heads == b.n_kv_heads;
 }
 
+SegmentPolicy cpu_segment_policy(int n_kv_heads, int threads) {
+  constexpr int kTasksPerThread = 4;  // dynamic scheduling evens out tasks of unequal runs
+  SegmentPolicy p;
+  p.target_tasks = static_cast<int64_t>(kTasksPerThread) * std::max(threads, 1);
+  p.rows_per_task = INT32_MAX;  // all rows of a segment in one task
+  p.group = 1;
+  p.n_kv_heads = n_kv_heads;
+  return p;
+}
+
 const DecodeWorkList& DecodePlan::prepare(const KvCache& cache, const std::vector<SeqId>& seqs) {
   const int32_t threshold = method_ == DecodeMethod::Baseline ? INT32_MAX : std::max<int32_t>(tpp_threshold_, 1);
   const bool stale = !valid_ || built_for_ != &cache || work_.cache_version != cache.version() ||

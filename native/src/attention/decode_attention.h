@@ -37,7 +37,8 @@ class DecodePlan {
   int32_t tpp_threshold() const { return tpp_threshold_; }
   void set_method(DecodeMethod m) { method_ = m; }
   void set_tpp_threshold(int32_t t) { tpp_threshold_ = t; }
-  // How phase 1 groups shared chunks (the CPU default: segments of at most 8 chunks).
+  // How phase 1 groups shared chunks (default: segments of at most 8 chunks; the CPU engine
+  // uses cpu_segment_policy, the GPU cuda_segment_policy).
   void set_segment_policy(const SegmentPolicy& p) { policy_ = p; }
 
   // Brings the work lists up to date for this batch (rebuild when needed, else refresh lengths).
@@ -61,6 +62,13 @@ class DecodePlan {
   DecodeWorkList work_;
   uint64_t rebuilds_ = 0;
 };
+
+// The CPU grouping: about kTasksPerThread phase-1 tasks per thread, counting one per (segment,
+// KV head) since a CPU task takes all of its segment's query rows. Why not shorter segments:
+// each one costs its task a transpose of the queries in and of the partial states out, and
+// phase 2 one more merge per row; so segments are as long as the thread count allows (a whole
+// 2048-token prompt per KV head with 32 KV heads and 2 threads).
+SegmentPolicy cpu_segment_policy(int n_kv_heads, int threads);
 
 // out[b] = softmax(q[b] K_b^T / sqrt(d)) V_b for every sequence b = seqs[b] in one layer.
 // q, out: [n_seqs, n_heads, head_dim] fp32. Attends over positions [0, seq_length) of each

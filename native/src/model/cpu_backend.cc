@@ -107,6 +107,7 @@ class CpuBackend final : public Backend {
   }
   void decode_attention(const KvCache& cache, DecodePlan& plan, const Batch& batch, int layer, int n_heads,
                         const float* q, float* out) override {
+    plan.set_segment_policy(cpu_segment_policy(cache.config().n_kv_heads, pool_.size()));
     chunkserve::decode_attention(cache, plan, batch.decode_seqs(), layer, n_heads, q, out, &pool_);
   }
   void prefill_attention(const KvCache& cache, const BatchSpan& span, int layer, int n_heads, const float* q,

@@ -1,5 +1,6 @@
 // The decode work list: one grouping of shared chunks into segments that the CPU kernel and the
 // CUDA plan both execute.
+#include "attention/decode_attention.h"
 #include "attention/decode_work_list.h"
 #include "check.h"
 #include "cuda/tpp_device_plan.h"
@@ -69,6 +70,23 @@ TEST_CASE("a target task count sizes the segments (the GPU's policy)") {
     CHECK_EQ(plan.chunk_first[s].out_row, few.segment_partial_offset[s]);
   }
   CHECK(plan.merge_rows == few.seq_partials);
+}
+
+TEST_CASE("the CPU policy makes segments as long as about four tasks per thread allow") {
+  const int c = 64;
+  const auto paths = tree(32, 32, 0);  // a 2048-token prompt shared by 32 sequences
+  // 32 KV heads, 2 threads: 32 (segment, head) tasks already with whole runs.
+  const DecodeWorkList mha = build_decode_work_list(paths, lengths(paths, c), c, 1, cpu_segment_policy(32, 2));
+  CHECK(mha.segment_chunk_offset == (std::vector<int32_t>{0, 32}));
+  // 4 KV heads, 2 threads: 8 tasks wanted -> 2 segments of 16 chunks per run.
+  const DecodeWorkList gqa = build_decode_work_list(paths, lengths(paths, c), c, 1, cpu_segment_policy(4, 2));
+  CHECK_EQ(gqa.n_segments(), 2);
+  // 4 KV heads, 16 threads: 64 tasks wanted -> 16 segments of 2 chunks.
+  const DecodeWorkList wide = build_decode_work_list(paths, lengths(paths, c), c, 1, cpu_segment_policy(4, 16));
+  CHECK_EQ(wide.n_segments(), 16);
+  // 1 KV head, 64 threads: more tasks wanted than chunks -> one chunk a segment.
+  const DecodeWorkList one = build_decode_work_list(paths, lengths(paths, c), c, 1, cpu_segment_policy(1, 64));
+  CHECK_EQ(one.n_segments(), 32);
 }
 
 TEST_CASE("paths that are not a prefix tree are refused") {
