@@ -157,11 +157,15 @@ export interface DecodeStats {
   partialStates: number;
   /** Partial softmax states phase 1 leaves and phase 2 merges: one per segment and covered sequence. */
   segmentPartials: number;
-  /** Phase-1 tasks per KV head: runs of consecutive shared chunks covering the same sequences, split into segments of <= 8 chunks. */
+  /** Phase-1 tasks per KV head: runs of consecutive shared chunks covering the same sequences, split into segments (cpu_segment_policy: about 4 tasks per thread). */
   segments: number;
   ownChunks: number;
   /** K/V bytes one layer of one step reads with these work lists. */
   kvBytesRead: number;
+  /** decodeAttention calls with this method's plan, and the wall time of each phase over all of them. */
+  calls: number;
+  phase1Ns: number;
+  phase2Ns: number;
 }
 
 /**

@@ -108,7 +108,7 @@ function timeBoth(builds) {
   const state = {};
   for (const [method, built] of Object.entries(builds)) {
     for (let l = 0; l < Math.min(built.nLayers, 2); l++) built.cache.decodeAttention(built.seqs, l, q, { method, out }); // warm-up, plan build
-    state[method] = { runs: [], step: 0 };
+    state[method] = { runs: [], phase1: [], step: 0 };
   }
   const copy = []; // memcpy bandwidth measured between the repeats, under the same load
   for (let r = 0; r < REPEATS; r++) {
@@ -116,20 +116,32 @@ function timeBoth(builds) {
     if (r % 2 === 1) order.reverse(); // neither method always runs right after the other
     for (const [method, built] of order) {
       const st = state[method];
+      const before = built.cache.decodeStats(method).phase1Ns;
       const t0 = process.hrtime.bigint();
       for (let s = 0; s < STEPS; s++) built.cache.decodeAttention(built.seqs, st.step++ % built.nLayers, q, { method, out });
       st.runs.push(Number(process.hrtime.bigint() - t0) / 1e3 / STEPS);
+      st.phase1.push((built.cache.decodeStats(method).phase1Ns - before) / 1e3 / STEPS);
     }
     copy.push(native.machineLimits(COPY_PROBE_BYTES, 1).copyGBps);
   }
   const res = { copyGBps: median(copy) };
   for (const [method, built] of Object.entries(builds))
-    res[method] = { us: median(state[method].runs), runs: state[method].runs, stats: built.cache.decodeStats(method) };
+    res[method] = {
+      us: median(state[method].runs),
+      runs: state[method].runs,
+      phase1Us: median(state[method].phase1),
+      stats: built.cache.decodeStats(method),
+    };
   return res;
 }
 
 function attnFlops(row) {
   return 4 * BATCH * HEADS * HEAD_DIM * (row.shared + row.unshared);
+}
+
+// FLOPs of phase 1 alone (TPP): QK^T and PV of every sequence over the shared tokens.
+function phase1Flops(row) {
+  return 4 * BATCH * HEADS * HEAD_DIM * row.shared;
 }
 
 function storedPerLayer(cache, nLayers) {
@@ -183,6 +195,9 @@ function main() {
         bandwidth_vs_copy: Math.round((t.stats.kvBytesRead / (t.us * 1e-6) / 1e9 / timed.copyGBps) * 100) / 100,
         read_GBps: Math.round(bw.readGBps * 100) / 100,
         attention_gflops: Math.round((attnFlops(row) / (t.us * 1e-6) / 1e9) * 100) / 100,
+        // phase 1 runs only for TPP over shared chunks (the baseline times an empty phase)
+        phase1_us_per_step: method === 'tpp' && row.shared > 0 ? Math.round(t.phase1Us * 10) / 10 : null,
+        phase1_gflops: method === 'tpp' && row.shared > 0 ? Math.round((phase1Flops(row) / (t.phase1Us * 1e-6) / 1e9) * 100) / 100 : null,
         layers_rotated: built.nLayers,
         us_runs: t.runs.map((x) => Math.round(x)),
       };
@@ -202,7 +217,10 @@ function main() {
     });
   }
   bw.fmaGflops = Math.max(...probes);
-  for (const rec of lines) rec.fma_peak_fraction = Math.round((rec.attention_gflops / bw.fmaGflops) * 1000) / 1000;
+  for (const rec of lines) {
+    rec.fma_peak_fraction = Math.round((rec.attention_gflops / bw.fmaGflops) * 1000) / 1000;
+    rec.phase1_fma_peak_fraction = rec.phase1_gflops === null ? null : Math.round((rec.phase1_gflops / bw.fmaGflops) * 1000) / 1000;
+  }
   console.log(JSON.stringify({ fma_probes_gflops: probes, fma_gflops_best: bw.fmaGflops, fma_peak_fraction: lines.map((r) => [r.shared, r.unshared, r.method, r.fma_peak_fraction]) }));
   writeResults(lines, summary, bw, facts);
 }
@@ -225,13 +243,13 @@ function writeResults(lines, summary, bw, facts) {
     `# Kernel benchmark (CPU), ${meta.date}`,
     '',
     `Command: \`${meta.command}\`. Device: ${device}. Storage ${dtype}, compute fp32. ${HEADS} heads / ${KV_HEADS} KV heads, head_dim ${HEAD_DIM}, chunk ${CHUNK}, batch ${BATCH}.`,
-    `CPU: ${facts.cpu.model}, ${facts.cpu.cpus} CPUs, ${(facts.cpu.simd_flags || []).join(' ')}, L3 ${facts.cpu.l3}. Measured (all threads): FMA peak ${bw.fmaGflops.toFixed(1)} GFLOPS (the best of the probes before each row), copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time; "% FMA" = attention FLOPs / time / FMA peak.`,
+    `CPU: ${facts.cpu.model}, ${facts.cpu.cpus} CPUs, ${(facts.cpu.simd_flags || []).join(' ')}, L3 ${facts.cpu.l3}. Measured (all threads): FMA peak ${bw.fmaGflops.toFixed(1)} GFLOPS (the best of the probes before each row), copy ${bw.copyGBps.toFixed(1)} GB/s (read+write), read ${bw.readGBps.toFixed(1)} GB/s. "copy GB/s" per row: memcpy bandwidth (read+write) measured between that row's repeats (median); "eff." = KV bytes read / time; "% FMA" = attention FLOPs / time / FMA peak; "phase 1" = TPP's chunk-first phase alone (its wall time inside the step, from decodeStats), its FLOPs (QK^T and PV over the shared tokens) / that time / FMA peak.`,
     '',
-    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP % FMA | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| shared | unshared | TPP us/step | baseline us/step | speedup | TPP % FMA | phase 1 us/step | phase 1 % FMA | TPP KV read MiB | baseline KV read MiB | TPP eff. GB/s | baseline eff. GB/s | copy GB/s | baseline eff./copy | stored MiB with sharing | stored MiB without | ideal MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map(
       (s) =>
-        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${(100 * s.tpp.fma_peak_fraction).toFixed(1)}% | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${s.copyGBps.toFixed(1)} | ${s.baseline.bandwidth_vs_copy} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
+        `| ${s.row.shared} | ${s.row.unshared} | ${s.tpp.us_per_step} | ${s.baseline.us_per_step} | ${s.speedup.toFixed(2)}x | ${(100 * s.tpp.fma_peak_fraction).toFixed(1)}% | ${s.row.shared > 0 ? s.tpp.phase1_us_per_step : '-'} | ${s.row.shared > 0 ? `${(100 * s.tpp.phase1_fma_peak_fraction).toFixed(1)}%` : '-'} | ${mb(s.tpp.kv_bytes_read)} | ${mb(s.baseline.kv_bytes_read)} | ${s.tpp.effective_GBps} | ${s.baseline.effective_GBps} | ${s.copyGBps.toFixed(1)} | ${s.baseline.bandwidth_vs_copy} | ${mb(s.tpp.kv_bytes_stored)} | ${mb(s.baseline.kv_bytes_stored)} | ${mb(s.tpp.kv_bytes_ideal)} |`,
     ),
     '',
   ];

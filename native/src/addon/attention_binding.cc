@@ -80,6 +80,10 @@ Napi::Value KvCacheObject::DecodeStats(const Napi::CallbackInfo& info) {
   o.Set("segments", w.n_segments());
   o.Set("ownChunks", static_cast<double>(w.seq_chunks.size()));
   o.Set("kvBytesRead", static_cast<double>(w.seq_ids.empty() ? 0 : decode_kv_bytes_read(cache(info.Env()), w)));
+  const DecodePlan::PhaseTimes& t = plan.phase_times();
+  o.Set("calls", static_cast<double>(t.calls));
+  o.Set("phase1Ns", static_cast<double>(t.phase1_ns));
+  o.Set("phase2Ns", static_cast<double>(t.phase2_ns));
   return o;
 }
 

@@ -1,6 +1,7 @@
 #include "attention/decode_attention.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cmath>
 
@@ -140,8 +141,18 @@ void decode_attention(const KvCache& cache, DecodePlan& plan, const std::vector<
   plan.partial_o.resize(states * cache.config().head_dim);
   plan.partial_m.resize(states);
   plan.partial_n.resize(states);
+  using Clock = std::chrono::steady_clock;
+  const auto ns_since = [](Clock::time_point t) {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
+  };
+  DecodePlan::PhaseTimes& times = plan.phase_times();
+  const Clock::time_point t0 = Clock::now();
   if (w.n_segments() > 0) run_phase1(cache, plan, kern, layer, n_heads, q, tp);
+  times.phase1_ns += ns_since(t0);
+  const Clock::time_point t1 = Clock::now();
   run_phase2(cache, plan, kern, layer, n_heads, q, out, tp);
+  times.phase2_ns += ns_since(t1);
+  ++times.calls;
 }
 
 uint64_t decode_kv_bytes_read(const KvCache& cache, const DecodeWorkList& w) {

@@ -46,6 +46,14 @@ class DecodePlan {
   const DecodeWorkList& work() const { return work_; }
   uint64_t rebuilds() const { return rebuilds_; }  // how many times the lists were rebuilt
 
+  // Wall time spent in each phase over all decode_attention calls with this plan (benchmarks
+  // report phase 1 as a fraction of the machine's FMA peak from it).
+  struct PhaseTimes {
+    uint64_t phase1_ns = 0, phase2_ns = 0, calls = 0;
+  };
+  const PhaseTimes& phase_times() const { return times_; }
+  PhaseTimes& phase_times() { return times_; }
+
   // Scratch for phase-1 partial states, one per segment and covered sequence:
   // [n_partials][n_heads][head_dim] O, [n_partials][n_heads] m and n.
   std::vector<float> partial_o, partial_m, partial_n;
@@ -61,6 +69,7 @@ class DecodePlan {
   SegmentPolicy built_policy_;
   DecodeWorkList work_;
   uint64_t rebuilds_ = 0;
+  PhaseTimes times_;
 };
 
 // The CPU grouping: about kTasksPerThread phase-1 tasks per thread, counting one per (segment,
