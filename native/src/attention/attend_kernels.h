@@ -27,7 +27,10 @@ struct AttendKernels {
   int lanes;  // rows must be padded to a multiple of this for rv
   // q: [G][head_dim]; k, v: plane rows [n_tok][head_dim] in the storage dtype;
   // o: [G][head_dim], m, l: [G] running state; s: scratch of G * round_up(n_tok, lanes) floats.
-  void (*dv)(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s);
+  // next_k, next_v: planes of the chunk the caller processes next (or nullptr), prefetched into
+  // L2 during this one (this path is bound by memory: K/V are read once per sequence).
+  void (*dv)(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s,
+             const void* next_k, const void* next_v);
   // qt: [head_dim][rows] (rows a multiple of lanes); k, v as above; limit: [rows] number of
   // leading tokens of this chunk each row may see (nullptr = all n_tok); ot: [head_dim][rows],
   // m, l: [rows] running state. next_k, next_v: planes of the chunk the caller processes next

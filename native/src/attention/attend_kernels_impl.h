@@ -29,16 +29,47 @@ inline V load_kv(const void* base, size_t idx) {
   else return S::load_bf16(static_cast<const uint16_t*>(base) + idx);
 }
 
+// Issues L2 prefetches for one plane a few lines per call, spread over a kernel's loop so that
+// the next chunk's K/V arrive while this one computes.
+struct PlanePrefetch {
+  const char* p = nullptr;
+  size_t bytes = 0;  // of the plane (nothing to do when p is null)
+  size_t done = 0;   // bytes issued so far
+  size_t step = 0;   // bytes per call
+  PlanePrefetch(const void* plane, size_t plane_bytes, size_t calls)
+      : p(static_cast<const char*>(plane)), bytes(plane == nullptr ? 0 : plane_bytes),
+        step((plane_bytes / std::max<size_t>(calls, 1) + 64) / 64 * 64) {}
+  void operator()() {
+    const size_t end = std::min(bytes, done + step);
+    for (; done < end; done += 64) __builtin_prefetch(p + done, 0, 2);
+  }
+};
+
+// Both planes of the next chunk, one call each.
+struct PlanePrefetcher {
+  PlanePrefetch k, v;
+  void operator()() {
+    k();
+    v();
+  }
+};
+
 // ---- dv: G query rows, vectors along head_dim ---------------------------------------------
 template <int HD, DType DT>
-void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s) {
+void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s,
+        const void* next_k, const void* next_v) {
   static_assert(HD % W == 0, "head_dim must be a multiple of the vector width");
   constexpr int NV = HD / W;
   if (n_tok <= 0) return;
   const int stride = round_up(n_tok, W);  // s: [G][stride]
+  // The next chunk's K under the score loop, its V under the output loop (there is a next chunk
+  // only when this one is full, so n_tok tokens cover it).
+  const size_t plane_bytes = static_cast<size_t>(n_tok) * HD * (DT == DType::F32 ? 4 : 2);
+  PlanePrefetch next_k_pf(next_k, plane_bytes, n_tok), next_v_pf(next_v, plane_bytes, n_tok);
 
   // 1. scores s[g][t] = q_g . k_t (k_t converted once, used by all G rows)
   for (int t = 0; t < n_tok; ++t) {
+    next_k_pf();
     V kr[NV];  // [HD] as NV vectors
     for (int i = 0; i < NV; ++i) kr[i] = load_kv<DT>(k, static_cast<size_t>(t) * HD + i * W);
     for (int g = 0; g < G; ++g) {
@@ -80,6 +111,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     V acc[NV];
     for (int i = 0; i < NV; ++i) acc[i] = S::load(o + i * W);
     for (int t = 0; t < n_tok; ++t) {
+      next_v_pf();
       const V p = S::set1(s[t]);
       for (int i = 0; i < NV; ++i) acc[i] = S::fmadd(p, load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W), acc[i]);
     }
@@ -87,6 +119,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     return;
   }
   for (int t = 0; t < n_tok; ++t) {
+    next_v_pf();
     V vr[NV];
     for (int i = 0; i < NV; ++i) vr[i] = load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W);
     for (int g = 0; g < G; ++g) {
@@ -98,23 +131,6 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
 }
 
 // ---- rv: many query rows, vectors along the rows --------------------------------------------
-// Issues L2 prefetches for two planes a few lines at a time, spread over the GEMM tiles.
-struct PlanePrefetcher {
-  const char* k = nullptr;
-  const char* v = nullptr;
-  size_t bytes = 0;  // of each plane
-  size_t done = 0;   // bytes of each issued so far
-  size_t step = 0;   // bytes of each per call
-  void operator()() {
-    if (k == nullptr) return;
-    const size_t end = std::min(bytes, done + step);
-    for (; done < end; done += 64) {
-      __builtin_prefetch(k + done, 0, 2);
-      __builtin_prefetch(v + done, 0, 2);
-    }
-  }
-};
-
 // st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0.
 template <int HD, int NT, int NR>
 inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st) {
@@ -177,14 +193,9 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
   if (n_tok <= 0) return;
   const size_t n_elems = static_cast<size_t>(n_tok) * HD;
   const int n_rv = rows / W;
-  PlanePrefetcher pf;
-  if (next_k != nullptr && next_v != nullptr) {
-    pf.k = static_cast<const char*>(next_k);
-    pf.v = static_cast<const char*>(next_v);
-    pf.bytes = n_elems * (DT == DType::F32 ? 4 : 2);  // the next chunk is full when there is one
-    const size_t calls = static_cast<size_t>((n_rv + 1) / 2) * (n_tok / kTileTokens + HD / kTileDims);
-    pf.step = (pf.bytes / std::max<size_t>(calls, 1) + 64) / 64 * 64;
-  }
+  const size_t plane_bytes = n_elems * (DT == DType::F32 ? 4 : 2);  // the next chunk is full when there is one
+  const size_t calls = static_cast<size_t>((n_rv + 1) / 2) * (n_tok / kTileTokens + HD / kTileDims);
+  PlanePrefetcher pf{PlanePrefetch(next_k, plane_bytes, calls), PlanePrefetch(next_v, plane_bytes, calls)};
   const float* kf;  // [n_tok][HD] fp32
   const float* vf;  // [n_tok][HD] fp32
   if constexpr (DT == DType::F32) {

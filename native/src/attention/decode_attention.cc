@@ -110,12 +110,15 @@ static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKerne
     s.resize(static_cast<size_t>(G) * round_up_to(c, kern.lanes));
     const float* qrow = q + (row * n_heads + static_cast<size_t>(h) * G) * hd;  // the group's G heads, contiguous
     for (int x = 0; x < G * hd; ++x) qs[x] = qrow[x] * scale;
-    for (int x = w.seq_chunk_offset[i]; x < w.seq_chunk_offset[i + 1]; ++x) {
+    const int x_end = w.seq_chunk_offset[i + 1];
+    for (int x = w.seq_chunk_offset[i]; x < x_end; ++x) {
       const int n_tok = std::min(c, len - w.seq_chunk_index[x] * c);
       if (n_tok <= 0) continue;  // the pre-reserved empty tail
       const ChunkId chunk = w.seq_chunks[x];
+      const bool more = x + 1 < x_end && len > w.seq_chunk_index[x + 1] * c;  // the next chunk holds tokens
       kern.dv(qs.data(), G, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), n_tok, o.data(), m.data(),
-              l.data(), s.data());
+              l.data(), s.data(), more ? cache.plane(w.seq_chunks[x + 1], layer, 0, h) : nullptr,
+              more ? cache.plane(w.seq_chunks[x + 1], layer, 1, h) : nullptr);
     }
     for (int x = w.seq_partial_offset[i]; x < w.seq_partial_offset[i + 1]; ++x)
       for (int g = 0; g < G; ++g) {
