@@ -15,6 +15,8 @@ export interface BackendInfo {
   cudaDevices: number;
   /** Why CUDA is unavailable, when it is. */
   cudaError: string | null;
+  /** The CPU GEMM's tile for larger token counts and how it was chosen: "wide (measured)", "tall (CHUNKSERVE_GEMM_TILES)", ... */
+  gemmTiles: string;
   /** Worker threads of the CPU thread pool. */
   threads: number;
 }

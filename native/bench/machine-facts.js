@@ -49,6 +49,7 @@ function machineFacts(native, probeBytes = 512 << 20, iterations = 3) {
       fma_gflops: round(limits.fmaGflops),
       copy_GBps: round(limits.copyGBps),
       read_GBps: round(limits.readGBps),
+      gemm_tiles: native.backendInfo().gemmTiles,
     },
   };
 }

@@ -21,7 +21,7 @@ struct Shape {
 Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
   if (mode == GemmMode::SwiGLU) return {2, k.max_rows_p2};
   if (k.max_rows_p4 > 0 && T <= k.max_rows_p4) return {4, k.max_rows_p4};
-  if (T <= k.max_rows_p2) return {2, k.max_rows_p2};
+  if (T <= k.max_rows_p2 || k.wide_tiles) return {2, k.max_rows_p2};
   return {1, k.max_rows};
 }
 

@@ -50,6 +50,12 @@ struct GemmKernels {
   int max_rows;    // MR of a P = 1 tile (the big prefill tile)
   int max_rows_p2; // MR of a P = 2 tile
   int max_rows_p4; // MR of a P = 4 tile (0: none)
+  // Token counts above the P = 4 tile's take P = 2 tiles of max_rows_p2 rows (true) or P = 1
+  // tiles of max_rows rows (false). Which is faster depends on the core, not only the ISA (per k
+  // the P = 1 tile does 2 weight loads + max_rows broadcasts, the P = 2 tile 4 + max_rows_p2): on
+  // the AVX-512 EPYC of 2026-12-02, 6 x 2 beat 12 x 1 by 6-11% at T = 32..512. gemm_kernels()
+  // measures it once per process (gemm_tiles.h, ~30 ms); the per-ISA tables leave it false.
+  bool wide_tiles = false;
   // [dtype][P index: 0 -> 1, 1 -> 2, 2 -> 4][MR], null where the tile does not fit the registers.
   MicroKernel kernel[3][3][17];
   // The FMA peak these kernels could reach: `iterations` rounds of 24 independent vector FMAs
@@ -58,7 +64,7 @@ struct GemmKernels {
   MicroKernel get(DType dt, int p, int mr) const { return kernel[static_cast<int>(dt)][p == 1 ? 0 : p == 2 ? 1 : 2][mr]; }
 };
 
-const GemmKernels& gemm_kernels();                 // this CPU's (CHUNKSERVE_SIMD caps it)
+const GemmKernels& gemm_kernels();                 // this CPU's (CHUNKSERVE_SIMD caps it), tiles chosen (gemm_tiles.h)
 const GemmKernels& gemm_kernels_for(SimdLevel level);
 const GemmKernels* gemm_kernels_portable();
 const GemmKernels* gemm_kernels_avx2();            // null when not compiled in

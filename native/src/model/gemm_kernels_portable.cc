@@ -1,9 +1,13 @@
 // Portable GEMM micro-kernels (plain 8-float "vectors"; the compiler vectorises with SSE), and the
 // run-time choice among the instruction sets.
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 #include <utility>
 
 #include "common/simd_portable.h"
 #include "model/gemm_kernels.h"
+#include "model/gemm_tiles.h"
 #define CS_SIMD SimdPortable
 #define CS_ISA_NS gemm_portable
 #define CS_REGS 16
@@ -24,7 +28,15 @@ const GemmKernels& gemm_kernels_for(SimdLevel level) {
 }
 
 const GemmKernels& gemm_kernels() {
-  static const GemmKernels& k = gemm_kernels_for(simd_level());
+  static const GemmKernels k = [] {
+    const GemmKernels& base = gemm_kernels_for(simd_level());
+    try {
+      return choose_gemm_tiles(base, std::getenv("CHUNKSERVE_GEMM_TILES"));
+    } catch (const std::invalid_argument& e) {  // a tuning knob never stops the engine: measure instead
+      std::fprintf(stderr, "chunkserve: %s; measuring the tiles instead\n", e.what());
+      return choose_gemm_tiles(base, "auto");
+    }
+  }();
   return k;
 }
 

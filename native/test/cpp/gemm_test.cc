@@ -6,6 +6,7 @@
 #include "check.h"
 #include "common/cpu_features.h"
 #include "model/gemm.h"
+#include "model/gemm_tiles.h"
 #include "test_random.h"
 
 using namespace chunkserve;
@@ -35,10 +36,19 @@ double dot(const float* x, const float* w, int64_t k) {
   return s;
 }
 
+// Every instruction set this CPU runs, each with both tile choices for larger T (wide_tiles).
 std::vector<const GemmKernels*> kernel_sets() {
-  std::vector<const GemmKernels*> out{gemm_kernels_portable()};
-  if (simd_level() >= SimdLevel::Avx2 && gemm_kernels_avx2() != nullptr) out.push_back(gemm_kernels_avx2());
-  if (simd_level() >= SimdLevel::Avx512 && gemm_kernels_avx512() != nullptr) out.push_back(gemm_kernels_avx512());
+  std::vector<const GemmKernels*> isas{gemm_kernels_portable()};
+  if (simd_level() >= SimdLevel::Avx2 && gemm_kernels_avx2() != nullptr) isas.push_back(gemm_kernels_avx2());
+  if (simd_level() >= SimdLevel::Avx512 && gemm_kernels_avx512() != nullptr) isas.push_back(gemm_kernels_avx512());
+  static std::vector<GemmKernels> wide;  // stable addresses: reserved up front
+  wide.reserve(3);
+  std::vector<const GemmKernels*> out;
+  for (const GemmKernels* k : isas) {
+    out.push_back(k);
+    wide.push_back(choose_gemm_tiles(*k, "wide"));
+    out.push_back(&wide.back());
+  }
   return out;
 }
 
@@ -136,4 +146,14 @@ TEST_CASE("several jobs over one input run in one pass; a matrix packed for othe
   const PackedMatrix other = pack_matrix(a.matrix(DType::F32, 40, 64), k.nr + 1, pool);
   const GemmJob bad{&other, GemmMode::Store, ya.data(), 40, nullptr, nullptr};
   CHECK_THROWS_AS(gemm(x.data(), 3, &bad, 1, pool), std::invalid_argument);
+}
+
+TEST_CASE("the tile choice: forced by CHUNKSERVE_GEMM_TILES, else measured; a bad value is refused") {
+  const GemmKernels& base = gemm_kernels_for(simd_level());
+  CHECK(choose_gemm_tiles(base, "wide").wide_tiles);
+  CHECK(!choose_gemm_tiles(base, "tall").wide_tiles);
+  const GemmKernels measured = choose_gemm_tiles(base, "auto");  // either is right; it must only run
+  CHECK_EQ(measured.max_rows, base.max_rows);
+  CHECK(std::string(gemm_tiles_description()).find("measured") != std::string::npos);
+  CHECK_THROWS_AS(choose_gemm_tiles(base, "fast"), std::invalid_argument);
 }

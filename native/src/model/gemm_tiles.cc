@@ -1,0 +1,77 @@
+#include "model/gemm_tiles.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "model/gemm.h"
+
+namespace chunkserve {
+
+namespace {
+
+const char* g_description = "tall (not chosen yet)";
+
+// Median seconds of one gemm call with each tile choice, measured alternately so that a
+// neighbour's load hits both alike. [0]: tall, [1]: wide.
+std::vector<double> time_both(const GemmKernels& base) {
+  constexpr int64_t kN = 512, kK = 1024, kT = 128;  // ~1 ms a call on one core
+  constexpr int kRounds = 15;
+  ThreadPool one(1);
+  std::vector<float> w(static_cast<size_t>(kN * kK)), x(static_cast<size_t>(kT * kK)), y(static_cast<size_t>(kT * kN));
+  uint32_t state = 12345;  // any values: the time does not depend on them
+  for (float* v : {w.data(), x.data()})
+    for (size_t i = 0, n = v == w.data() ? w.size() : x.size(); i < n; ++i) {
+      state = state * 1664525u + 1013904223u;
+      v[i] = static_cast<float>(state >> 8) * (1.f / 16777216.f) - 0.5f;
+    }
+  const PackedMatrix pm = pack_matrix(WeightMatrix{w.data(), DType::F32, kN, kK}, base.nr, one);
+  GemmJob job;
+  job.w = &pm;
+  job.y = y.data();
+  job.ldy = kN;
+  GemmKernels variant[2] = {base, base};
+  variant[0].wide_tiles = false;
+  variant[1].wide_tiles = true;
+  std::vector<double> secs[2];
+  for (int r = 0; r < kRounds + 1; ++r)
+    for (int v = 0; v < 2; ++v) {
+      const auto t0 = std::chrono::steady_clock::now();
+      gemm(x.data(), kT, &job, 1, one, variant[v]);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (r > 0) secs[v].push_back(s);  // round 0 warms the caches
+    }
+  std::vector<double> median;
+  for (auto& s : secs) {
+    std::sort(s.begin(), s.end());
+    median.push_back(s[s.size() / 2]);
+  }
+  return median;
+}
+
+}  // namespace
+
+GemmKernels choose_gemm_tiles(const GemmKernels& base, const char* mode) {
+  GemmKernels k = base;
+  const std::string m = mode == nullptr ? "" : mode;
+  if (m == "tall" || m == "wide") {
+    k.wide_tiles = m == "wide";
+    g_description = k.wide_tiles ? "wide (CHUNKSERVE_GEMM_TILES)" : "tall (CHUNKSERVE_GEMM_TILES)";
+    return k;
+  }
+  if (!m.empty() && m != "auto")
+    throw std::invalid_argument("CHUNKSERVE_GEMM_TILES must be tall, wide or auto, not \"" + m + "\"");
+  if (base.max_rows_p2 <= 0) return k;  // no P = 2 tile to choose
+  const std::vector<double> s = time_both(base);
+  k.wide_tiles = s[1] < s[0];
+  g_description = k.wide_tiles ? "wide (measured)" : "tall (measured)";
+  return k;
+}
+
+const char* gemm_tiles_description() { return g_description; }
+
+}  // namespace chunkserve
