@@ -30,11 +30,7 @@ Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
 constexpr int64_t kWholeXBytes = 512 * 1024;
 
 // One (K block, panel group) step of a thread: every token tile of the group over that K block.
-// prefetch_next (the decode loop order, where each panel's weights are read as one run): the
-// first tile streams this block's weights from memory, and the others, which find them in
-// cache, prefetch the next block of the same panels (or the next panel's first) into L2 for it.
-void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, const GemmKernels& k,
-               bool prefetch_next) {
+void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, const GemmKernels& k) {
   const PackedMatrix& w = *job.w;
   const int64_t K = w.cols(), nr = w.nr();
   const size_t es = dtype_size(w.dtype());
@@ -65,23 +61,11 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
     t.end = last ? TileEnd::Store : TileEnd::Partial;
     t.bias = job.bias != nullptr ? job.bias + p * nr : nullptr;
   }
-  const int n_tiles = static_cast<int>((T + s.mr - 1) / s.mr);
-  const uint8_t* next[4];  // [n_p] where each panel continues: its bytes follow this block's
-  if (prefetch_next && n_tiles > 1) {
-    for (int i = 0; i < n_p; ++i) next[i] = panels[i] + static_cast<size_t>(kc) * nr * es;
-    t.next_lines = kc * nr * static_cast<int64_t>(es) / 64;
-    t.next_every = n_tiles - 1;
-  }
   for (int64_t m = 0; m < T; m += s.mr) {
     const int mr = static_cast<int>(std::min<int64_t>(s.mr, T - m));
     const MicroKernel fn = k.get(w.dtype(), n_p, mr);
     if (fn == nullptr) throw std::logic_error("gemm: no micro-kernel for this tile");
     GemmTile tm = t;
-    const int tile = static_cast<int>(m / s.mr);
-    if (prefetch_next && tile > 0) {  // measured: prefetching from the first tile as well gained nothing
-      tm.next = next;
-      tm.next_phase = tile - 1;
-    }
     tm.x = x + m * K + k0;
     tm.c = t.c + m * ldc;
     if (swiglu) tm.h = t.h + m * job.ldy;
@@ -95,8 +79,9 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
 //   next, so each panel's weights are read as one sequential run that the hardware prefetcher
 //   follows (decode steps of the peer model at T = 32, native/bench/peers/decode-profile.js in
 //   interleaved pairs: medians 50.6 vs 55.7 ms and 46.0 vs 50.8 ms in two sets, faster in 13 of 16
-//   pairs; in bench:gemm, whose matrices stay in the L3, the two orders are within noise), and
-//   the later tiles of each block prefetch the next one (run_group);
+//   pairs; in bench:gemm, whose matrices stay in the L3, the two orders are within noise). A
+//   software prefetch of the next block by the block's later tiles was tried and removed: with
+//   the wide tiles it made no difference (73 of 137 paired rounds in its favour);
 // - else (prefill pieces): K block by K block, so X [T][kKc] stays in L2 while the panels stream.
 void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p0, int64_t p1, const GemmKernels& k) {
   const int64_t K = job.w->cols();
@@ -111,10 +96,10 @@ void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t 
   };
   if (T * K * static_cast<int64_t>(sizeof(float)) <= kWholeXBytes) {
     for_each_group([&](int64_t p, int n_p) {
-      for (int64_t k0 = 0; k0 < K; k0 += kKc) run_group(x, T, job, s, p, n_p, k0, k, true);
+      for (int64_t k0 = 0; k0 < K; k0 += kKc) run_group(x, T, job, s, p, n_p, k0, k);
     });
   } else {
-    for (int64_t k0 = 0; k0 < K; k0 += kKc) for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, k0, k, false); });
+    for (int64_t k0 = 0; k0 < K; k0 += kKc) for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, k0, k); });
   }
 }
 

@@ -34,13 +34,6 @@ struct GemmTile {
   float* h = nullptr;                  // SwiGLU: [MR][ldh], h_cols <= nr columns
   int64_t ldh = 0;
   int h_cols = 0;
-  // Weights read after this block ([P] pointers, one per panel; null: none), prefetched into L2
-  // one 64-byte line per panel and k step: lines k * next_every + next_phase of the first
-  // next_lines, so that the tiles of a block split the prefetching between them.
-  const uint8_t* const* next = nullptr;
-  int64_t next_lines = 0;
-  int next_every = 1;
-  int next_phase = 0;
 };
 
 using MicroKernel = void (*)(const GemmTile& tile);

@@ -44,13 +44,7 @@ void micro(const GemmTile& t) {
   const uint8_t* panel[P];
   for (int p = 0; p < P; ++p) panel[p] = t.panels[p];
   const float* x = t.x;
-  const uint8_t* const* next = t.next;
   for (int64_t k = 0; k < t.kc; ++k) {
-    if (next != nullptr) {
-      const int64_t line = k * t.next_every + t.next_phase;
-      if (line < t.next_lines)
-        for (int p = 0; p < P; ++p) __builtin_prefetch(next[p] + line * 64, 0, 2);
-    }
     V w[NV];
     for (int p = 0; p < P; ++p) {
       w[2 * p] = load_w<WT>(panel[p], k * NR);
