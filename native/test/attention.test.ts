@@ -60,6 +60,14 @@ describe('decode attention (TPP and baseline) vs float64 references', () => {
     const base = w.cache.decodeStats('baseline');
     expect(base.sharedChunks).toBe(0);
     expect(base.kvBytesRead).toBeGreaterThan(tpp.kvBytesRead * 3);
+    // each plan times its phases over all of its calls (bench:kernel reports phase 1 from this)
+    expect(tpp.calls).toBe(1);
+    expect(tpp.phase1Ns).toBeGreaterThan(0);
+    expect(tpp.phase2Ns).toBeGreaterThan(0);
+    checkDecode(w, seqs, 4, rnd);
+    const again = w.cache.decodeStats('tpp');
+    expect(again.calls).toBe(2);
+    expect(again.phase1Ns).toBeGreaterThan(tpp.phase1Ns);
   });
 
   test('long shared chains are split into segments; nested sharing ranges merge exactly', () => {
