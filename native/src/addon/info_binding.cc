@@ -7,7 +7,6 @@
 #include "common/cpu_features.h"
 #include "common/device.h"
 #include "model/gemm_kernels.h"
-#include "model/gemm_tiles.h"
 
 namespace chunkserve {
 
@@ -24,8 +23,7 @@ static Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   set_device_fields(out, choice.kind == DeviceKind::Cuda);
   out.Set("cudaError", choice.cuda_error.empty() ? env.Null() : Napi::Value(Napi::String::New(env, choice.cuda_error)));
   out.Set("threads", static_cast<double>(std::thread::hardware_concurrency()));
-  gemm_kernels();  // the tile choice is made on first use (a few ms)
-  out.Set("gemmTiles", gemm_tiles_description());
+  out.Set("gemmTiles", gemm_kernels().tile_choice);  // chosen on first use (~30 ms)
   return out;
 }
 

@@ -4,6 +4,7 @@
 #if defined(__AVX512F__)
 // gcc 12 warns about _mm256_undefined_* inside its own AVX-512 intrinsics (gcc bug 105593).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "common/simd_avx512.h"
 #define CS_SIMD SimdAvx512
 #define CS_ISA_NS isa_avx512

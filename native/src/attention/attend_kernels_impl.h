@@ -37,8 +37,10 @@ struct PlanePrefetch {
   size_t done = 0;   // bytes issued so far
   size_t step = 0;   // bytes per call
   PlanePrefetch(const void* plane, size_t plane_bytes, size_t calls)
-      : p(static_cast<const char*>(plane)), bytes(plane == nullptr ? 0 : plane_bytes),
-        step(((plane_bytes + std::max<size_t>(calls, 1) - 1) / std::max<size_t>(calls, 1) + 63) / 64 * 64) {}
+      : p(static_cast<const char*>(plane)), bytes(plane == nullptr ? 0 : plane_bytes) {
+    const size_t per_call = (plane_bytes + calls - 1) / std::max<size_t>(calls, 1);  // rounded up
+    step = (per_call + 63) / 64 * 64;                                                // whole lines
+  }
   void operator()() {
     const size_t end = std::min(bytes, done + step);
     for (; done < end; done += 64) __builtin_prefetch(p + done, 0, 2);

@@ -49,6 +49,7 @@ struct GemmKernels {
   // the AVX-512 EPYC of 2026-12-02, 6 x 2 beat 12 x 1 by 6-11% at T = 32..512. gemm_kernels()
   // measures it once per process (gemm_tiles.h, ~30 ms); the per-ISA tables leave it false.
   bool wide_tiles = false;
+  const char* tile_choice = "tall (default)";  // which tile, and how it was chosen: "wide (measured)", ...
   // [dtype][P index: 0 -> 1, 1 -> 2, 2 -> 4][MR], null where the tile does not fit the registers.
   MicroKernel kernel[3][3][17];
   // The FMA peak these kernels could reach: `iterations` rounds of 24 independent vector FMAs

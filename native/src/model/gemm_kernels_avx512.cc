@@ -4,6 +4,7 @@
 
 #if defined(__AVX512F__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <utility>
 
 #include "common/simd_avx512.h"

@@ -34,7 +34,9 @@ const GemmKernels& gemm_kernels() {
       return choose_gemm_tiles(base, std::getenv("CHUNKSERVE_GEMM_TILES"));
     } catch (const std::invalid_argument& e) {  // a tuning knob never stops the engine: measure instead
       std::fprintf(stderr, "chunkserve: %s; measuring the tiles instead\n", e.what());
-      return choose_gemm_tiles(base, "auto");
+      GemmKernels k = choose_gemm_tiles(base, "auto");
+      k.tile_choice = k.wide_tiles ? "wide (measured; CHUNKSERVE_GEMM_TILES ignored)" : "tall (measured; CHUNKSERVE_GEMM_TILES ignored)";
+      return k;
     }
   }();
   return k;

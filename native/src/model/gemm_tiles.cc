@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,8 +13,6 @@ namespace chunkserve {
 
 namespace {
 
-const char* g_description = "tall (not chosen yet)";
-
 // Fastest seconds of one gemm call with each tile choice, measured alternately so that a
 // neighbour's load hits both alike; the minimum because interference only ever adds time (the
 // median picked the slower tile in 1 of 16 starts on a shared 2-vCPU host). [0]: tall, [1]: wide.
@@ -23,13 +20,8 @@ std::vector<double> time_both(const GemmKernels& base) {
   constexpr int64_t kN = 512, kK = 1024, kT = 128;  // ~1 ms a call on one core
   constexpr int kRounds = 15;
   ThreadPool one(1);
-  std::vector<float> w(static_cast<size_t>(kN * kK)), x(static_cast<size_t>(kT * kK)), y(static_cast<size_t>(kT * kN));
-  uint32_t state = 12345;  // any values: the time does not depend on them
-  for (float* v : {w.data(), x.data()})
-    for (size_t i = 0, n = v == w.data() ? w.size() : x.size(); i < n; ++i) {
-      state = state * 1664525u + 1013904223u;
-      v[i] = static_cast<float>(state >> 8) * (1.f / 16777216.f) - 0.5f;
-    }
+  // any finite values: the time does not depend on them
+  std::vector<float> w(static_cast<size_t>(kN * kK), 0.01f), x(static_cast<size_t>(kT * kK), 0.5f), y(static_cast<size_t>(kT * kN));
   const PackedMatrix pm = pack_matrix(WeightMatrix{w.data(), DType::F32, kN, kK}, base.nr, one);
   GemmJob job;
   job.w = &pm;
@@ -56,7 +48,7 @@ GemmKernels choose_gemm_tiles(const GemmKernels& base, const char* mode) {
   const std::string m = mode == nullptr ? "" : mode;
   if (m == "tall" || m == "wide") {
     k.wide_tiles = m == "wide";
-    g_description = k.wide_tiles ? "wide (CHUNKSERVE_GEMM_TILES)" : "tall (CHUNKSERVE_GEMM_TILES)";
+    k.tile_choice = k.wide_tiles ? "wide (CHUNKSERVE_GEMM_TILES)" : "tall (CHUNKSERVE_GEMM_TILES)";
     return k;
   }
   if (!m.empty() && m != "auto")
@@ -64,10 +56,8 @@ GemmKernels choose_gemm_tiles(const GemmKernels& base, const char* mode) {
   if (base.max_rows_p2 <= 0) return k;  // no P = 2 tile to choose
   const std::vector<double> s = time_both(base);
   k.wide_tiles = s[1] < s[0];
-  g_description = k.wide_tiles ? "wide (measured)" : "tall (measured)";
+  k.tile_choice = k.wide_tiles ? "wide (measured)" : "tall (measured)";
   return k;
 }
-
-const char* gemm_tiles_description() { return g_description; }
 
 }  // namespace chunkserve

@@ -6,13 +6,10 @@
 
 namespace chunkserve {
 
-// The kernels with wide_tiles set. mode (CHUNKSERVE_GEMM_TILES): "tall" (P = 1 tiles), "wide"
+// The kernels with wide_tiles and tile_choice set. mode (CHUNKSERVE_GEMM_TILES): "tall" (P = 1 tiles), "wide"
 // (P = 2 tiles), or null / "" / "auto": time both on one thread (a 512 x 1024 fp32 matrix,
 // T = 128, alternating, 15 rounds each, ~30 ms) and keep the one with the faster best round. Throws
 // std::invalid_argument for another value.
 GemmKernels choose_gemm_tiles(const GemmKernels& base, const char* mode);
-
-// How the kernels in use were chosen: "wide (measured)", "tall (CHUNKSERVE_GEMM_TILES)", ...
-const char* gemm_tiles_description();
 
 }  // namespace chunkserve
