@@ -82,6 +82,14 @@ describe('completions', () => {
     expect(other.body.choices[0].message.content).not.toBe(expected);
   });
 
+  it('prompt_id: null means no registered prompt (found by the HTTP fuzzer: it was a 500)', async () => {
+    const res = await chat({ prompt_id: null, messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
+    expect(res.status).toBe(200);
+    expect(res.body.usage.prompt_tokens_details?.cached_tokens ?? 0).toBeLessThan(prompt.tokens);
+    const text = await call(api.url, tenant.key, 'POST', '/v1/completions', { model, prompt: 'once', max_tokens: 2, prompt_id: null });
+    expect(text.status).toBe(200);
+  });
+
   it('legacy completions: same text streamed and not, log probabilities, prompt_id prefix', async () => {
     const body = { prompt: 'The printer said', max_tokens: 12, temperature: 0.8, seed: 7, logprobs: 2 };
     const whole = await call(api.url, tenant.key, 'POST', '/v1/completions', { model, ...body });

@@ -38,15 +38,20 @@ export class CompletionService {
 
   async prepareChat(tenantId: string, dto: ChatCompletionDto, endpoint: Endpoint): Promise<PreparedGeneration> {
     this.checkRequest(tenantId, dto);
-    const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
+    const registered = await this.registeredPrompt(tenantId, dto);
     const specialTokens = this.config.get('CHAT_CONTENT_SPECIAL_TOKENS', { infer: true });
     const promptTokens = this.engine.encodeChat(chatMessages(dto.messages, registered?.content, specialTokens));
     return this.prepared(tenantId, registered, endpoint, 'chatcmpl', dto, promptTokens, dto.max_completion_tokens ?? dto.max_tokens);
   }
 
+  /** The registered prompt `prompt_id` names; none when it is absent or null (class-validator's @IsOptional lets null through, as OpenAI's optional fields accept it). */
+  private async registeredPrompt(tenantId: string, dto: { prompt_id?: string | null }) {
+    return dto.prompt_id == null ? undefined : this.prompts.resolve(tenantId, dto.prompt_id);
+  }
+
   async prepareText(tenantId: string, dto: CompletionDto): Promise<PreparedGeneration> {
     this.checkRequest(tenantId, dto);
-    const registered = dto.prompt_id === undefined ? undefined : await this.prompts.resolve(tenantId, dto.prompt_id);
+    const registered = await this.registeredPrompt(tenantId, dto);
     // With a registered prompt, the prompt text follows its system turn (the pinned prefix).
     const prefix = registered ? this.engine.encodeSystemPrefix(registered.content) : [];
     const promptTokens = [...prefix, ...this.engine.encode(dto.prompt)];
