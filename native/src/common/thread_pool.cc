@@ -1,5 +1,9 @@
 #include "common/thread_pool.h"
 
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace chunkserve {
 
@@ -13,7 +17,30 @@ static int default_threads() {
   return hc == 0 ? 1 : static_cast<int>(hc);
 }
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads > 0 ? n_threads : default_threads()) {
+// CHUNKSERVE_POOL_SPIN_US: microseconds a waiting pool thread spins before it sleeps (0: sleep at
+// once). A value that is not a whole number in [0, 1000000] is reported and the default kept.
+static int spin_us_from_env() {
+  const char* env = std::getenv("CHUNKSERVE_POOL_SPIN_US");
+  if (env == nullptr || *env == '\0') return ThreadPool::kDefaultSpinUs;
+  char* end = nullptr;
+  const long v = std::strtol(env, &end, 10);
+  if (*end != '\0' || v < 0 || v > 1000000) {
+    std::fprintf(stderr, "chunkserve: CHUNKSERVE_POOL_SPIN_US=\"%s\" ignored (a whole number of microseconds, 0-1000000 expected)\n", env);
+    return ThreadPool::kDefaultSpinUs;
+  }
+  return static_cast<int>(v);
+}
+
+static inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+ThreadPool::ThreadPool(int n_threads, int spin_us)
+    : n_threads_(n_threads > 0 ? n_threads : default_threads()), spin_us_(spin_us >= 0 ? spin_us : spin_us_from_env()) {
   workers_.reserve(n_threads_ - 1);
   for (int t = 1; t < n_threads_; ++t) workers_.emplace_back([this, t] { worker_loop(t); });
 }
@@ -21,7 +48,7 @@ ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads > 0 ? n_threads : d
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
@@ -30,6 +57,20 @@ ThreadPool::~ThreadPool() {
 ThreadPool& ThreadPool::global() {
   static ThreadPool pool;
   return pool;
+}
+
+template <class Done>
+bool ThreadPool::spin_until(Done done) const {
+  if (spin_us_ == 0) return done();
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point until = Clock::now() + std::chrono::microseconds(spin_us_);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {  // reading the clock every 64 pauses keeps it off the path
+      if (done()) return true;
+      cpu_relax();
+    }
+    if (Clock::now() >= until) return done();
+  }
 }
 
 void ThreadPool::run_tasks(int thread) {
@@ -51,17 +92,19 @@ void ThreadPool::run_tasks(int thread) {
 
 void ThreadPool::worker_loop(int thread) {
   uint64_t seen = 0;
+  const auto posted = [&] { return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
   for (;;) {
-    {
+    if (!spin_until(posted)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      wake_.wait(lock, posted);
     }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
     run_tasks(thread);
-    {
+    if (active_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      // The caller may be asleep in done_.wait: taking the mutex orders this wake after its check.
       std::lock_guard<std::mutex> lock(mutex_);
-      if (--active_ == 0) done_.notify_one();
+      done_.notify_one();
     }
   }
 }
@@ -81,15 +124,19 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int)>
     job_n_ = n;
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    active_ = n_threads_ - 1;
-    ++generation_;
+    active_.store(n_threads_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
-  wake_.notify_all();
+  wake_.notify_all();  // no system call when every worker is still spinning
   run_tasks(0);
+  const auto finished = [&] { return active_.load(std::memory_order_acquire) == 0; };
+  if (!spin_until(finished)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, finished);
+  }
   std::exception_ptr err;
   {
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return active_ == 0; });
+    std::lock_guard<std::mutex> lock(mutex_);
     job_ = nullptr;
     err = error_;
     error_ = nullptr;
