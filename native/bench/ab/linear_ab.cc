@@ -5,9 +5,11 @@
 //   tiles: the GEMM's two tiles for larger token counts (gemm_tiles.h): A tall (12 x 1 panel),
 //          B wide (6 x 2 panels), one thread pool;
 //   spin:  the thread pool's waiting (thread_pool.h): A sleeps at once (spin 0), B spins
-//          ThreadPool::kDefaultSpinUs first; the tiles as chosen at start for both.
+//          ThreadPool::kDefaultSpinUs first; the tiles as chosen at start for both;
+//   pages: the weights' pages (common/huge_pages.h): A packed with transparent huge pages off for
+//          the process (prctl), B as the engine packs them; the same values in both.
 //   cmake --build native/build --target chunkserve_linear_ab
-//   nice -n -15 native/build/chunkserve_linear_ab tiles|spin [T=32] [layers=8] [rounds=15]
+//   nice -n -15 native/build/chunkserve_linear_ab tiles|spin|pages [T=32] [layers=8] [rounds=15]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +18,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "common/cpu_features.h"
 #include "model/gemm.h"
@@ -33,6 +39,7 @@ struct Variant {
   const char* name;
   GemmKernels kern;
   ThreadPool* pool;
+  std::vector<Layer>* layers;
 };
 
 double median(std::vector<double> v) {
@@ -44,8 +51,8 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
-  if (what != "tiles" && what != "spin") {
-    std::fprintf(stderr, "usage: chunkserve_linear_ab tiles|spin [T=32] [layers=8] [rounds=15]\n");
+  if (what != "tiles" && what != "spin" && what != "pages") {
+    std::fprintf(stderr, "usage: chunkserve_linear_ab tiles|spin|pages [T=32] [layers=8] [rounds=15]\n");
     return 2;
   }
   const int64_t T = argc > 2 ? std::atoi(argv[2]) : 32;
@@ -54,30 +61,48 @@ int main(int argc, char** argv) {
   constexpr int64_t H = 1024, KV = 256, F = 2816;
   ThreadPool pool(2, ThreadPool::kDefaultSpinUs), sleeping_pool(2, 0);
   const GemmKernels& base = gemm_kernels_for(simd_level());
-  const bool tiles = what == "tiles";
-  const GemmKernels chosen = choose_gemm_tiles(base, nullptr);
-  const Variant variants[2] = {
-      tiles ? Variant{"tall", choose_gemm_tiles(base, "tall"), &pool} : Variant{"spin 0", chosen, &sleeping_pool},
-      tiles ? Variant{"wide", choose_gemm_tiles(base, "wide"), &pool} : Variant{"spin default", chosen, &pool}};
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(-0.05f, 0.05f);
-  auto packed = [&](int64_t rows, int64_t cols) {
-    std::vector<float> w(static_cast<size_t>(rows * cols));
-    for (float& x : w) x = u(rng);
-    return pack_matrix(WeightMatrix{w.data(), DType::F32, rows, cols}, base.nr, pool);
+  std::vector<Layer> layers[2];  // [0] for variant A in "pages", else both use [1]
+  auto pack_layers = [&](std::vector<Layer>& out) {
+    std::mt19937 rng(1);
+    std::uniform_real_distribution<float> u(-0.05f, 0.05f);
+    auto packed = [&](int64_t rows, int64_t cols) {
+      std::vector<float> w(static_cast<size_t>(rows * cols));
+      for (float& x : w) x = u(rng);
+      return pack_matrix(WeightMatrix{w.data(), DType::F32, rows, cols}, base.nr, pool);
+    };
+    out.resize(n_layers);
+    for (Layer& l : out) {
+      l.q = packed(H, H), l.k = packed(KV, H), l.v = packed(KV, H), l.o = packed(H, H), l.down = packed(H, F);
+      std::vector<float> g(static_cast<size_t>(F * H)), up(g.size());
+      for (float& x : g) x = u(rng);
+      for (float& x : up) x = u(rng);
+      l.gate_up = pack_pairs(WeightMatrix{g.data(), DType::F32, F, H}, WeightMatrix{up.data(), DType::F32, F, H}, base.nr, pool);
+    }
   };
-  std::vector<Layer> layers(n_layers);
-  for (Layer& l : layers) {
-    l.q = packed(H, H), l.k = packed(KV, H), l.v = packed(KV, H), l.o = packed(H, H), l.down = packed(H, F);
-    std::vector<float> g(static_cast<size_t>(F * H)), up(g.size());
-    for (float& x : g) x = u(rng);
-    for (float& x : up) x = u(rng);
-    l.gate_up = pack_pairs(WeightMatrix{g.data(), DType::F32, F, H}, WeightMatrix{up.data(), DType::F32, F, H}, base.nr, pool);
+  if (what == "pages") {
+#if defined(__linux__) && defined(PR_SET_THP_DISABLE)
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    pack_layers(layers[0]);
+    prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0);
+#else
+    std::fprintf(stderr, "pages: needs Linux's PR_SET_THP_DISABLE\n");
+    return 2;
+#endif
+  }
+  pack_layers(layers[1]);
+  const GemmKernels chosen = choose_gemm_tiles(base, nullptr);
+  Variant variants[2] = {{"spin 0", chosen, &sleeping_pool, &layers[1]}, {"spin default", chosen, &pool, &layers[1]}};
+  if (what == "tiles") {
+    variants[0] = {"tall", choose_gemm_tiles(base, "tall"), &pool, &layers[1]};
+    variants[1] = {"wide", choose_gemm_tiles(base, "wide"), &pool, &layers[1]};
+  } else if (what == "pages") {
+    variants[0] = {"4 KiB pages", chosen, &pool, &layers[0]};
+    variants[1] = {"huge pages", chosen, &pool, &layers[1]};
   }
   std::vector<float> x(T * H, 0.01f), q(T * H), k(T * KV), v(T * KV), y(T * H), h(T * F),
-      scratch(T * gemm_swiglu_scratch_cols(layers[0].gate_up));
+      scratch(T * gemm_swiglu_scratch_cols(layers[1][0].gate_up));
   auto step = [&](const Variant& var) {  // the linear layers of one decode step
-    for (Layer& l : layers) {
+    for (Layer& l : *var.layers) {
       const GemmJob qkv[3] = {{&l.q, GemmMode::Store, q.data(), H}, {&l.k, GemmMode::Store, k.data(), KV},
                               {&l.v, GemmMode::Store, v.data(), KV}};
       gemm(x.data(), T, qkv, 3, *var.pool, var.kern);

@@ -2,11 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
+#include "common/huge_pages.h"
 
 namespace chunkserve {
 
@@ -15,15 +12,10 @@ HostChunkStorage::HostChunkStorage(const ChunkLayout& layout, size_t pool_bytes)
   const size_t n = cb == 0 ? 0 : pool_bytes / cb;
   capacity_ = static_cast<int32_t>(n > INT32_MAX ? INT32_MAX : n);
   if (capacity_ == 0) return;
-  // 2 MiB alignment and MADV_HUGEPAGE: the kernels stream GBs of K/V, and huge pages cut the TLB
-  // misses of reading planes scattered over the pool.
-  constexpr size_t kHuge = size_t(2) << 20;
-  const size_t bytes = (static_cast<size_t>(capacity_) * cb + kHuge - 1) / kHuge * kHuge;
-  base_ = static_cast<uint8_t*>(std::aligned_alloc(kHuge, bytes));
-  if (base_ == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  madvise(base_, bytes, MADV_HUGEPAGE);  // a hint: failure only costs speed
-#endif
+  // Whole huge pages: the kernels stream GBs of K/V, and huge pages cut the TLB misses of reading
+  // planes scattered over the pool.
+  const size_t bytes = (static_cast<size_t>(capacity_) * cb + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  base_ = static_cast<uint8_t*>(alloc_streamed(bytes));
 }
 
 HostChunkStorage::~HostChunkStorage() { std::free(base_); }

@@ -2,9 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
 #include <stdexcept>
 #include <string>
+
+#include "common/huge_pages.h"
 
 namespace chunkserve {
 
@@ -27,11 +28,8 @@ void pack_panel(const WeightMatrix& w, int64_t p, int nr, uint8_t* dst) {
   }
 }
 
-uint8_t* alloc_panels(size_t bytes) {
-  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
-  if (p == nullptr) throw std::bad_alloc();
-  return static_cast<uint8_t*>(p);
-}
+// Huge pages: a decode step reads every panel once, front to back (alloc_streamed).
+uint8_t* alloc_panels(size_t bytes) { return static_cast<uint8_t*>(alloc_streamed((bytes + 63) / 64 * 64)); }
 
 }  // namespace
 

@@ -1,0 +1,17 @@
+// Memory that kernels stream through (KV chunk pools, packed weights) on 2 MiB pages where the
+// kernel grants them (Linux transparent huge pages in "madvise" mode, the usual default): one
+// TLB entry per 2 MiB instead of per 4 KiB. A decode step streams every weight byte once (~400
+// MB for the peer model), i.e. ~100k page walks a step on 4 KiB pages.
+#pragma once
+#include <cstddef>
+
+namespace chunkserve {
+
+constexpr size_t kHugePageBytes = size_t(2) << 20;
+
+// bytes of memory aligned to 64 bytes, and to kHugePageBytes when at least that large, with the
+// whole huge pages inside it advised as such (a hint: without it the memory is only slower).
+// Throws std::bad_alloc. Release with std::free.
+void* alloc_streamed(size_t bytes);
+
+}  // namespace chunkserve
