@@ -8,8 +8,9 @@
 //          ThreadPool::kDefaultSpinUs first; the tiles as chosen at start for both;
 //   pages: the weights' pages (common/huge_pages.h): A packed with transparent huge pages off for
 //          the process (prctl), B as the engine packs them; the same values in both.
+//   tasks: tasks per thread of a GEMM call (gemm.h): A 4, B $TASKS (default: gemm's own choice).
 //   cmake --build native/build --target chunkserve_linear_ab
-//   nice -n -15 native/build/chunkserve_linear_ab tiles|spin|pages [T=32] [layers=8] [rounds=15]
+//   nice -n -15 native/build/chunkserve_linear_ab tiles|spin|pages|tasks [T=32] [layers=8] [rounds=15]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -40,6 +41,7 @@ struct Variant {
   GemmKernels kern;
   ThreadPool* pool;
   std::vector<Layer>* layers;
+  int tasks_per_thread = 0;  // gemm's own choice
 };
 
 double median(std::vector<double> v) {
@@ -51,8 +53,8 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   const std::string what = argc > 1 ? argv[1] : "";
-  if (what != "tiles" && what != "spin" && what != "pages") {
-    std::fprintf(stderr, "usage: chunkserve_linear_ab tiles|spin|pages [T=32] [layers=8] [rounds=15]\n");
+  if (what != "tiles" && what != "spin" && what != "pages" && what != "tasks") {
+    std::fprintf(stderr, "usage: chunkserve_linear_ab tiles|spin|pages|tasks [T=32] [layers=8] [rounds=15]\n");
     return 2;
   }
   const int64_t T = argc > 2 ? std::atoi(argv[2]) : 32;
@@ -98,6 +100,10 @@ int main(int argc, char** argv) {
   } else if (what == "pages") {
     variants[0] = {"4 KiB pages", chosen, &pool, &layers[0]};
     variants[1] = {"huge pages", chosen, &pool, &layers[1]};
+  } else if (what == "tasks") {
+    const char* env = std::getenv("TASKS");
+    variants[0] = {"4 tasks/thread", chosen, &pool, &layers[1], 4};
+    variants[1] = {"$TASKS (or gemm's choice) tasks/thread", chosen, &pool, &layers[1], env != nullptr ? std::atoi(env) : 0};
   }
   std::vector<float> x(T * H, 0.01f), q(T * H), k(T * KV), v(T * KV), y(T * H), h(T * F),
       scratch(T * gemm_swiglu_scratch_cols(layers[1][0].gate_up));
@@ -105,13 +111,13 @@ int main(int argc, char** argv) {
     for (Layer& l : *var.layers) {
       const GemmJob qkv[3] = {{&l.q, GemmMode::Store, q.data(), H}, {&l.k, GemmMode::Store, k.data(), KV},
                               {&l.v, GemmMode::Store, v.data(), KV}};
-      gemm(x.data(), T, qkv, 3, *var.pool, var.kern);
+      gemm(x.data(), T, qkv, 3, *var.pool, var.kern, var.tasks_per_thread);
       const GemmJob o{&l.o, GemmMode::Accumulate, y.data(), H};
-      gemm(q.data(), T, &o, 1, *var.pool, var.kern);
+      gemm(q.data(), T, &o, 1, *var.pool, var.kern, var.tasks_per_thread);
       const GemmJob gu{&l.gate_up, GemmMode::SwiGLU, h.data(), F, nullptr, scratch.data()};
-      gemm(x.data(), T, &gu, 1, *var.pool, var.kern);
+      gemm(x.data(), T, &gu, 1, *var.pool, var.kern, var.tasks_per_thread);
       const GemmJob d{&l.down, GemmMode::Accumulate, y.data(), H};
-      gemm(h.data(), T, &d, 1, *var.pool, var.kern);
+      gemm(h.data(), T, &d, 1, *var.pool, var.kern, var.tasks_per_thread);
     }
   };
   std::vector<double> ms[2];

@@ -28,6 +28,7 @@ Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
 // Why 512 KiB: half of the smallest per-core L2 we have seen (1 MiB), so the whole X [T][K] stays
 // there beside the weights streaming past.
 constexpr int64_t kWholeXBytes = 512 * 1024;
+bool whole_x(int64_t T, int64_t K) { return T * K * static_cast<int64_t>(sizeof(float)) <= kWholeXBytes; }
 
 // One (K block, panel group) step of a thread: every token tile of the group over that K block.
 void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, const GemmKernels& k) {
@@ -94,7 +95,7 @@ void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t 
       p += n_p;
     }
   };
-  if (T * K * static_cast<int64_t>(sizeof(float)) <= kWholeXBytes) {
+  if (whole_x(T, K)) {
     for_each_group([&](int64_t p, int n_p) {
       for (int64_t k0 = 0; k0 < K; k0 += kKc) run_group(x, T, job, s, p, n_p, k0, k);
     });
@@ -105,7 +106,8 @@ void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t 
 
 }  // namespace
 
-void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k) {
+void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k,
+          int tasks_per_thread) {
   if (T <= 0 || n_jobs <= 0) return;
   struct Task {
     int job;
@@ -124,8 +126,9 @@ void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool
       throw std::invalid_argument("gemm: SwiGLU needs a pair-packed matrix and a scratch buffer");
     total_panels += w.n_panels();
   }
-  // About four tasks per thread (so two cores balance), each a whole number of P-groups.
-  const int64_t target = std::max<int64_t>(1, total_panels / (4 * static_cast<int64_t>(pool.size())));
+  // About tasks_per_thread tasks per thread, each a whole number of P-groups.
+  if (tasks_per_thread <= 0) tasks_per_thread = whole_x(T, jobs[0].w->cols()) ? kGemmTasksPerThreadWholeX : kGemmTasksPerThreadBlocked;
+  const int64_t target = std::max<int64_t>(1, total_panels / (tasks_per_thread * static_cast<int64_t>(pool.size())));
   for (int j = 0; j < n_jobs; ++j) {
     const Shape s = tile_shape(k, jobs[j].mode, T);
     const int64_t n = jobs[j].w->n_panels();

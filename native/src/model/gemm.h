@@ -39,10 +39,20 @@ struct GemmJob {
 // Columns of the SwiGLU scratch a job needs (per token).
 inline int64_t gemm_swiglu_scratch_cols(const PackedMatrix& w) { return w.n_panels() * w.nr(); }
 
+// Tasks per pool thread a call is split into (whole P-groups of panels each). More even out the
+// threads' finishing times; fewer cost less scheduling and, when X is blocked by K (prefill
+// pieces), re-read fewer X blocks. In-process A/B on the peer model's linear layers
+// (chunkserve_linear_ab tasks): 8 instead of 4 ran T = 32 1.6-5% faster (37 of 45 rounds) and
+// T = 128 3% (10/11), T = 1 tied, T = 512 2% slower (3/9); so 8 where the whole X fits (decode
+// steps), 4 otherwise.
+constexpr int kGemmTasksPerThreadWholeX = 8;
+constexpr int kGemmTasksPerThreadBlocked = 4;
+
 // Runs the jobs (same X, all of them in one parallel pass: one barrier) on the pool.
-// x: [T][K] with K = every job's w->cols(). Throws std::invalid_argument on a shape mismatch or a
-// matrix packed with another panel width than these kernels use.
+// x: [T][K] with K = every job's w->cols(). tasks_per_thread <= 0: as above. Throws
+// std::invalid_argument on a shape mismatch or a matrix packed with another panel width than
+// these kernels use.
 void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool,
-          const GemmKernels& kernels = gemm_kernels());
+          const GemmKernels& kernels = gemm_kernels(), int tasks_per_thread = 0);
 
 }  // namespace chunkserve

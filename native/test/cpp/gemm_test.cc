@@ -72,6 +72,7 @@ TEST_CASE("store, bias and residual epilogues match float64 on random shapes") {
         const auto x = check::random_floats(r, static_cast<size_t>(T * K));
         const auto bias = check::random_floats(r, static_cast<size_t>(N));
         const auto resid = check::random_floats(r, static_cast<size_t>(T * N));
+        const int tasks_per_thread = r.pick(std::vector<int>{0, 1, 3, 8, 64});  // 0: gemm's choice
         for (GemmMode mode : {GemmMode::Store, GemmMode::Accumulate}) {
           const bool with_bias = mode == GemmMode::Store && trial % 2 == 0;
           std::vector<float> y = mode == GemmMode::Accumulate ? resid : std::vector<float>(T * N, NAN);
@@ -81,7 +82,7 @@ TEST_CASE("store, bias and residual epilogues match float64 on random shapes") {
           job.y = y.data();
           job.ldy = N;
           job.bias = with_bias ? bias.data() : nullptr;
-          gemm(x.data(), T, &job, 1, pool, *kern);
+          gemm(x.data(), T, &job, 1, pool, *kern, tasks_per_thread);
           double err = 0, scale = 0;
           for (int64_t t = 0; t < T; ++t)
             for (int64_t n = 0; n < N; ++n) {
