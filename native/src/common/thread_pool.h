@@ -5,7 +5,7 @@
 // calling thread works too, so a pool of N threads has N-1 workers. A parallel_for issued from
 // inside a task (nested) runs serially on the calling thread rather than deadlocking.
 //
-// Waiting: a worker that finished spins on the job counter for spin_us before it sleeps on a
+// Waiting: a worker that finished spins on the job generation for spin_us before it sleeps on a
 // condition variable, and so does the caller waiting for the workers. Why: a model step is ~50
 // parallel regions a few hundred microseconds apart; waking a sleeping thread costs ~25 us on a
 // VM (a futex wake and an inter-processor interrupt), 10% of a 240 us region. Spinning only

@@ -127,7 +127,8 @@ void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool
     total_panels += w.n_panels();
   }
   // About tasks_per_thread tasks per thread, each a whole number of P-groups.
-  if (tasks_per_thread <= 0) tasks_per_thread = whole_x(T, jobs[0].w->cols()) ? kGemmTasksPerThreadWholeX : kGemmTasksPerThreadBlocked;
+  if (tasks_per_thread <= 0)
+    tasks_per_thread = whole_x(T, jobs[0].w->cols()) ? kGemmTasksPerThreadWholeX : kGemmTasksPerThreadBlocked;
   const int64_t target = std::max<int64_t>(1, total_panels / (tasks_per_thread * static_cast<int64_t>(pool.size())));
   for (int j = 0; j < n_jobs; ++j) {
     const Shape s = tile_shape(k, jobs[j].mode, T);
