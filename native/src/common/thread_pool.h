@@ -5,11 +5,14 @@
 // calling thread works too, so a pool of N threads has N-1 workers. A parallel_for issued from
 // inside a task (nested) runs serially on the calling thread rather than deadlocking.
 //
-// Waiting: a worker that finished spins on the job generation for spin_us before it sleeps on a
-// condition variable, and so does the caller waiting for the workers. Why: a model step is ~50
+// Waiting: a worker that finished polls the job generation for spin_us before it sleeps on a
+// condition variable, and so does the caller waiting for the workers; between polls it yields
+// the core (sched_yield), so that any other runnable thread runs first. Why: a model step is ~50
 // parallel regions a few hundred microseconds apart; waking a sleeping thread costs ~25 us on a
-// VM (a futex wake and an inter-processor interrupt), 10% of a 240 us region. Spinning only
-// within spin_us keeps an idle server idle (as OpenMP's and ggml's thread pools do).
+// VM (a futex wake and an inter-processor interrupt), 10% of a 240 us region. Why yield and not
+// a pause loop: on a 2-core machine Node's main thread (HTTP, token streams) needs a core too;
+// pausing cost the API's load test a third of its tokens/s, yielding nothing (docs/benchmarks.md).
+// Polling only within spin_us keeps an idle server idle.
 #pragma once
 #include <atomic>
 #include <condition_variable>
