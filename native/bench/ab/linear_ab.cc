@@ -4,8 +4,9 @@
 // many rounds B won.
 //   tiles: the GEMM's two tiles for larger token counts (gemm_tiles.h): A tall (12 x 1 panel),
 //          B wide (6 x 2 panels), one thread pool;
-//   spin:  the thread pool's waiting (thread_pool.h): A sleeps at once (spin 0), B spins
-//          ThreadPool::kDefaultSpinUs first; the tiles as chosen at start for both;
+//   spin:  the thread pool's waiting (thread_pool.h): A sleeps at once (spin 0), B polls for
+//          ThreadPool::kDefaultSpinUs first; the tiles as chosen at start for both. Also prints
+//          what one empty parallel_for costs with each;
 //   pages: the weights' pages (common/huge_pages.h): A packed with transparent huge pages off for
 //          the process (prctl), B as the engine packs them; the same values in both.
 //   tasks: tasks per thread of a GEMM call (gemm.h): A 4, B $TASKS (default: gemm's own choice).
@@ -124,13 +125,23 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r)
     for (int i = 0; i < 2; ++i) {
       const int t = r % 2 ? 1 - i : i;  // alternate which goes first
-      // past the other pool's spin, so that its worker sleeps instead of competing for a core
+      // past the other pool's polling, so that its worker sleeps instead of competing for a core
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
       step(variants[t]);                // warm-up
       const auto t0 = std::chrono::steady_clock::now();
       for (int s = 0; s < 5; ++s) step(variants[t]);
       ms[t].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / 5);
     }
+  if (what == "spin") {
+    for (const Variant& var : variants) {
+      constexpr int kEmpty = 20000;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < kEmpty; ++i) var.pool->parallel_for(2, [](int64_t, int) {});
+      const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("%s: an empty parallel_for takes %.2f us\n", var.name, us / kEmpty);
+    }
+  }
   int b_wins = 0;
   for (int r = 0; r < rounds; ++r) b_wins += ms[1][r] < ms[0][r];
   const double flops = 2.0 * T * n_layers * (2 * H * H + 2 * KV * H + 3 * F * H);

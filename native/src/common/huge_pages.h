@@ -1,7 +1,7 @@
 // Memory that kernels stream through (KV chunk pools, packed weights) on 2 MiB pages where the
 // kernel grants them (Linux transparent huge pages in "madvise" mode, the usual default): one
 // TLB entry per 2 MiB instead of per 4 KiB. A decode step streams every weight byte once (~400
-// MB for the peer model), i.e. ~100k page walks a step on 4 KiB pages.
+// MB for the peer model), i.e. ~100k distinct 4 KiB pages a step.
 #pragma once
 #include <cstddef>
 

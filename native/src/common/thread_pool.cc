@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
 
 namespace chunkserve {
 
@@ -17,7 +16,7 @@ static int default_threads() {
   return hc == 0 ? 1 : static_cast<int>(hc);
 }
 
-// CHUNKSERVE_POOL_SPIN_US: microseconds a waiting pool thread spins before it sleeps (0: sleep at
+// CHUNKSERVE_POOL_SPIN_US: microseconds a waiting pool thread polls before it sleeps (0: sleep at
 // once). A value that is not a whole number in [0, 1000000] is reported and the default kept.
 static int spin_us_from_env() {
   const char* env = std::getenv("CHUNKSERVE_POOL_SPIN_US");
@@ -52,14 +51,14 @@ ThreadPool& ThreadPool::global() {
 }
 
 template <class Done>
-bool ThreadPool::spin_until(Done done) const {
+bool ThreadPool::poll_until(Done done) const {
   if (spin_us_ == 0) return done();
   using Clock = std::chrono::steady_clock;
   const Clock::time_point until = Clock::now() + std::chrono::microseconds(spin_us_);
   for (;;) {
     // Yield, not pause: another runnable thread (Node's main thread, with HTTP and token streams to
     // serve) gets the core at once. Pausing instead cost the API's load test a third of its tokens/s.
-    for (int i = 0; i < 16; ++i) {  // the clock every 16 yields (~0.5 us each)
+    for (int i = 0; i < 16; ++i) {  // the clock only every 16 polls
       if (done()) return true;
       std::this_thread::yield();
     }
@@ -88,7 +87,7 @@ void ThreadPool::worker_loop(int thread) {
   uint64_t seen = 0;
   const auto posted = [&] { return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
   for (;;) {
-    if (!spin_until(posted)) {
+    if (!poll_until(posted)) {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, posted);
     }
@@ -121,10 +120,10 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int)>
     active_.store(n_threads_ - 1, std::memory_order_relaxed);
     generation_.fetch_add(1, std::memory_order_release);
   }
-  wake_.notify_all();  // no system call when every worker is still spinning
+  wake_.notify_all();  // no system call when every worker is still polling
   run_tasks(0);
   const auto finished = [&] { return active_.load(std::memory_order_acquire) == 0; };
-  if (!spin_until(finished)) {
+  if (!poll_until(finished)) {
     std::unique_lock<std::mutex> lock(mutex_);
     done_.wait(lock, finished);
   }

@@ -50,9 +50,9 @@ class ThreadPool {
  private:
   void worker_loop(int thread);
   void run_tasks(int thread);
-  // Spins until done() or spin_us passed; true when done() held.
+  // Polls done(), yielding between polls, until it holds or spin_us passed; true when it held.
   template <class Done>
-  bool spin_until(Done done) const;
+  bool poll_until(Done done) const;
 
   int n_threads_;
   int spin_us_;
