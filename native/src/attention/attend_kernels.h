@@ -20,6 +20,8 @@ namespace chunkserve {
 struct RvScratch {
   std::vector<float> kf, vf;  // [n_tok][head_dim] fp32 copies of K, V (when stored as fp16/bf16)
   std::vector<float> s;       // [n_tok][rows_padded] scores, then probabilities
+  std::vector<float> mx;      // [rows_padded] running max of the rows (fused into the QK tiles)
+  std::vector<float> alpha;   // [rows_padded] the old output's rescale (fused into the PV tiles)
 };
 
 struct AttendKernels {

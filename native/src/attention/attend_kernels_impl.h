@@ -136,9 +136,11 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
 }
 
 // ---- rv: many query rows, vectors along the rows --------------------------------------------
-// st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0.
+// st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0;
+// when mx is given, also mx[r0 + j] = max(mx[r0 + j], those scores) from the registers, which
+// saves the softmax a pass over the scores (phase 1 +2.6%, in-process A/B, docs/benchmarks.md).
 template <int HD, int NT, int NR>
-inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st, PlanePrefetcher& pf) {
+inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st, float* mx, PlanePrefetcher& pf) {
   V acc[NT][NR];
   for (int t = 0; t < NT; ++t)
     for (int r = 0; r < NR; ++r) acc[t][r] = S::zero();
@@ -154,21 +156,32 @@ inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, 
   }
   for (int t = 0; t < NT; ++t)
     for (int r = 0; r < NR; ++r) S::store(st + static_cast<size_t>(t0 + t) * rows + r0 + r * W, acc[t][r]);
+  if (mx == nullptr) return;
+  for (int r = 0; r < NR; ++r) {
+    V v = S::load(mx + r0 + r * W);
+    for (int t = 0; t < NT; ++t) v = S::max(v, acc[t][r]);
+    S::store(mx + r0 + r * W, v);
+  }
 }
 
 template <int HD, int NR>
-inline void qk_rows(const float* kf, const float* qt, int rows, int n_tok, int r0, float* st, PlanePrefetcher& pf) {
+inline void qk_rows(const float* kf, const float* qt, int rows, int n_tok, int r0, float* st, float* mx, PlanePrefetcher& pf) {
   int t = 0;
-  for (; t + kTileTokens <= n_tok; t += kTileTokens) qk_tile<HD, kTileTokens, NR>(kf, qt, rows, t, r0, st, pf);
-  for (; t < n_tok; ++t) qk_tile<HD, 1, NR>(kf, qt, rows, t, r0, st, pf);
+  for (; t + kTileTokens <= n_tok; t += kTileTokens) qk_tile<HD, kTileTokens, NR>(kf, qt, rows, t, r0, st, mx, pf);
+  for (; t < n_tok; ++t) qk_tile<HD, 1, NR>(kf, qt, rows, t, r0, st, mx, pf);
 }
 
-// ot[d0 + i][r0 + j] += sum_t vf[t][d0 + i] * pt[t][r0 + j] for ND dims and NR row vectors.
+// ot[d0 + i][r0 + j] = alpha[r0 + j] * ot[d0 + i][r0 + j] + sum_t vf[t][d0 + i] * pt[t][r0 + j] for
+// ND dims and NR row vectors (the online softmax's rescale of the old output, applied as the
+// accumulators load instead of in a pass of its own).
 template <int HD, int ND, int NR>
-inline void pv_tile(const float* vf, const float* pt, int rows, int n_tok, int d0, int r0, float* ot, PlanePrefetcher& pf) {
+inline void pv_tile(const float* vf, const float* pt, int rows, int n_tok, int d0, int r0, float* ot, const float* alpha,
+                    PlanePrefetcher& pf) {
   V acc[ND][NR];
+  V al[NR];
+  for (int r = 0; r < NR; ++r) al[r] = S::load(alpha + r0 + r * W);
   for (int i = 0; i < ND; ++i)
-    for (int r = 0; r < NR; ++r) acc[i][r] = S::load(ot + static_cast<size_t>(d0 + i) * rows + r0 + r * W);
+    for (int r = 0; r < NR; ++r) acc[i][r] = S::mul(S::load(ot + static_cast<size_t>(d0 + i) * rows + r0 + r * W), al[r]);
   for (int t = 0; t < n_tok; ++t) {
     if (t % kPrefetchEvery == 0) pf();
     V pv[NR];
@@ -183,10 +196,11 @@ inline void pv_tile(const float* vf, const float* pt, int rows, int n_tok, int d
 }
 
 template <int HD, int NR>
-inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r0, float* ot, PlanePrefetcher& pf) {
+inline void pv_rows(const float* vf, const float* pt, int rows, int n_tok, int r0, float* ot, const float* alpha,
+                    PlanePrefetcher& pf) {
   static_assert(HD % kTileDims == 0, "head_dim must be a multiple of the PV tile");
   for (int d = 0; d < HD; d += kTileDims) {
-    pv_tile<HD, kTileDims, NR>(vf, pt, rows, n_tok, d, r0, ot, pf);
+    pv_tile<HD, kTileDims, NR>(vf, pt, rows, n_tok, d, r0, ot, alpha, pf);
   }
 }
 
@@ -224,29 +238,36 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
   if (sc.s.size() < n_scores) sc.s.resize(n_scores);
   float* st = sc.s.data();  // [n_tok][rows]
 
+  if (sc.mx.size() < static_cast<size_t>(rows)) sc.mx.resize(rows);
+  if (sc.alpha.size() < static_cast<size_t>(rows)) sc.alpha.resize(rows);
+  float* mx = sc.mx.data();        // [rows] running max, fused into the QK tiles' stores
+  float* alpha = sc.alpha.data();  // [rows] rescale of the old O, fused into the PV tiles' loads
+  float* fused_max = limit == nullptr ? mx : nullptr;  // a causal limit masks scores first
+  if (fused_max != nullptr) std::copy(m, m + rows, mx);
+
   // 1. S^T = K Q^T (scaled queries), two row vectors at a time
   int rb = 0;
-  for (; rb + 2 <= n_rv; rb += 2) qk_rows<HD, 2>(kf, qt, rows, n_tok, rb * W, st, pf);
-  if (rb < n_rv) qk_rows<HD, 1>(kf, qt, rows, n_tok, rb * W, st, pf);
+  for (; rb + 2 <= n_rv; rb += 2) qk_rows<HD, 2>(kf, qt, rows, n_tok, rb * W, st, fused_max, pf);
+  if (rb < n_rv) qk_rows<HD, 1>(kf, qt, rows, n_tok, rb * W, st, fused_max, pf);
 
   // 2. online softmax per row vector, with the causal limit when given
   const V neg_inf = S::set1(-INFINITY);
   for (int r0 = 0; r0 < rows; r0 += W) {
     const V m_old = S::load(m + r0);
-    V mx = m_old;
+    V mx_v = m_old;
     if (limit != nullptr) {
       const V lim = S::load(limit + r0);
       for (int t = 0; t < n_tok; ++t) {
         float* p = st + static_cast<size_t>(t) * rows + r0;
         const V sv = S::select_lt(S::set1(static_cast<float>(t)), lim, S::load(p), neg_inf);
         S::store(p, sv);
-        mx = S::max(mx, sv);
+        mx_v = S::max(mx_v, sv);
       }
     } else {
-      for (int t = 0; t < n_tok; ++t) mx = S::max(mx, S::load(st + static_cast<size_t>(t) * rows + r0));
+      mx_v = S::load(mx + r0);
     }
-    const V m_safe = S::select_lt(mx, S::set1(-FLT_MAX), S::zero(), mx);  // rows that saw nothing yet
-    const V alpha = vexp<S>(S::sub(m_old, m_safe));                        // 0 when m_old = -inf
+    const V m_safe = S::select_lt(mx_v, S::set1(-FLT_MAX), S::zero(), mx_v);  // rows that saw nothing yet
+    const V a = vexp<S>(S::sub(m_old, m_safe));                                // 0 when m_old = -inf
     V sum = S::zero();
     for (int t = 0; t < n_tok; ++t) {
       float* p = st + static_cast<size_t>(t) * rows + r0;
@@ -254,18 +275,15 @@ void rv(const float* qt, int rows, const void* k, const void* v, int n_tok, cons
       S::store(p, e);
       sum = S::add(sum, e);
     }
-    S::store(l + r0, S::fmadd(S::load(l + r0), alpha, sum));
-    S::store(m + r0, mx);
-    for (int d = 0; d < HD; ++d) {
-      float* po = ot + static_cast<size_t>(d) * rows + r0;
-      S::store(po, S::mul(S::load(po), alpha));
-    }
+    S::store(l + r0, S::fmadd(S::load(l + r0), a, sum));
+    S::store(m + r0, mx_v);
+    S::store(alpha + r0, a);
   }
 
-  // 3. O^T += V^T P^T
+  // 3. O^T = alpha O^T + V^T P^T
   rb = 0;
-  for (; rb + 2 <= n_rv; rb += 2) pv_rows<HD, 2>(vf, st, rows, n_tok, rb * W, ot, pf);
-  if (rb < n_rv) pv_rows<HD, 1>(vf, st, rows, n_tok, rb * W, ot, pf);
+  for (; rb + 2 <= n_rv; rb += 2) pv_rows<HD, 2>(vf, st, rows, n_tok, rb * W, ot, alpha, pf);
+  if (rb < n_rv) pv_rows<HD, 1>(vf, st, rows, n_tok, rb * W, ot, alpha, pf);
 }
 
 // ---- table ------------------------------------------------------------------------------
