@@ -47,8 +47,8 @@ struct PlanePrefetch {
   }
 };
 
-// Both planes of the next chunk. The rv tiles call it every kPrefetchEvery steps of their inner
-// loops, so that the prefetches trickle out at the pace of the FMAs: issued a tile's worth at a
+// Both planes of the next chunk. dv calls it once per token of each of its loops; the rv tiles
+// every kPrefetchEvery steps of their inner loops, so that the prefetches trickle out at the pace of the FMAs: issued a tile's worth at a
 // time they stalled on the miss buffers (phase 1 was 7-11% slower in an in-process A/B).
 constexpr int kPrefetchEvery = 8;
 struct PlanePrefetcher {
@@ -67,14 +67,17 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
   constexpr int NV = HD / W;
   if (n_tok <= 0) return;
   const int stride = round_up(n_tok, W);  // s: [G][stride]
-  // The next chunk's K under the score loop, its V under the output loop (there is a next chunk
-  // only when this one is full, so n_tok tokens cover it).
+  // The next chunk's K and V together, paced over both loops below (one call per token in each,
+  // 2 n_tok calls; there is a next chunk only when this one is full, so n_tok tokens cover it).
+  // Its K under the score loop and its V under the short output loop read K/V 10-18% slower
+  // (native/bench/ab/decode-attention.js unshared, 5 of 5 alternating runs, docs/benchmarks.md).
   const size_t plane_bytes = static_cast<size_t>(n_tok) * HD * (DT == DType::F32 ? 4 : 2);
-  PlanePrefetch next_k_pf(next_k, plane_bytes, n_tok), next_v_pf(next_v, plane_bytes, n_tok);
+  PlanePrefetcher pf{PlanePrefetch(next_k, plane_bytes, 2 * static_cast<size_t>(n_tok)),
+                     PlanePrefetch(next_v, plane_bytes, 2 * static_cast<size_t>(n_tok))};
 
   // 1. scores s[g][t] = q_g . k_t (k_t converted once, used by all G rows)
   for (int t = 0; t < n_tok; ++t) {
-    next_k_pf();
+    pf();
     V kr[NV];  // [HD] as NV vectors
     for (int i = 0; i < NV; ++i) kr[i] = load_kv<DT>(k, static_cast<size_t>(t) * HD + i * W);
     for (int g = 0; g < G; ++g) {
@@ -116,7 +119,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     V acc[NV];
     for (int i = 0; i < NV; ++i) acc[i] = S::load(o + i * W);
     for (int t = 0; t < n_tok; ++t) {
-      next_v_pf();
+      pf();
       const V p = S::set1(s[t]);
       for (int i = 0; i < NV; ++i) acc[i] = S::fmadd(p, load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W), acc[i]);
     }
@@ -124,7 +127,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     return;
   }
   for (int t = 0; t < n_tok; ++t) {
-    next_v_pf();
+    pf();
     V vr[NV];
     for (int i = 0; i < NV; ++i) vr[i] = load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W);
     for (int g = 0; g < G; ++g) {
