@@ -60,6 +60,31 @@ struct PlanePrefetcher {
 };
 
 // ---- dv: G query rows, vectors along head_dim ---------------------------------------------
+// Output rows a dv pass keeps in registers: R x NV accumulators (+ R broadcasts and a V vector)
+// within the 32 vector registers of AVX-512 or the 16 of AVX2.
+template <int NV>
+constexpr int kDvRows = std::max(1, (W == 16 ? 24 : 12) / NV);
+
+// o[r] += sum_t p[r * stride + t] v_t for R output rows (o: [R][HD]); V widened per token.
+template <int HD, DType DT, int R>
+inline void dv_pv_rows(const float* p, int stride, const void* v, int n_tok, float* o, PlanePrefetcher& pf) {
+  constexpr int NV = HD / W;
+  V acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < NV; ++i) acc[r][i] = S::load(o + r * HD + i * W);
+  for (int t = 0; t < n_tok; ++t) {
+    pf();
+    V pr[R];
+    for (int r = 0; r < R; ++r) pr[r] = S::set1(p[r * stride + t]);
+    for (int i = 0; i < NV; ++i) {
+      const V vi = load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W);
+      for (int r = 0; r < R; ++r) acc[r][i] = S::fmadd(pr[r], vi, acc[r][i]);
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < NV; ++i) S::store(o + r * HD + i * W, acc[r][i]);
+}
+
 template <int HD, DType DT>
 void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o, float* m, float* l, float* s,
         const void* next_k, const void* next_v) {
@@ -114,28 +139,14 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     for (int i = 0; i < NV; ++i) S::store(og + i * W, S::mul(S::load(og + i * W), av));
   }
 
-  // 3. o_g += sum_t p[g][t] v_t
-  if (G == 1) {  // the common MHA case: keep the output row in registers
-    V acc[NV];
-    for (int i = 0; i < NV; ++i) acc[i] = S::load(o + i * W);
-    for (int t = 0; t < n_tok; ++t) {
-      pf();
-      const V p = S::set1(s[t]);
-      for (int i = 0; i < NV; ++i) acc[i] = S::fmadd(p, load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W), acc[i]);
-    }
-    for (int i = 0; i < NV; ++i) S::store(o + i * W, acc[i]);
-    return;
-  }
-  for (int t = 0; t < n_tok; ++t) {
-    pf();
-    V vr[NV];
-    for (int i = 0; i < NV; ++i) vr[i] = load_kv<DT>(v, static_cast<size_t>(t) * HD + i * W);
-    for (int g = 0; g < G; ++g) {
-      const V p = S::set1(s[g * stride + t]);
-      float* og = o + g * HD;
-      for (int i = 0; i < NV; ++i) S::store(og + i * W, S::fmadd(p, vr[i], S::load(og + i * W)));
-    }
-  }
+  // 3. o_g += sum_t p[g][t] v_t, kDvRows rows at a time with their outputs in registers; each
+  // pass widens the V rows again (from L1 after the first), cheaper than loading and storing
+  // every row's output per token (G = 4 and 8, head_dim 128: docs/benchmarks.md).
+  constexpr int R = kDvRows<NV>;
+  int g = 0;
+  for (; g + R <= G; g += R) dv_pv_rows<HD, DT, R>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
+  for (; g + 2 <= G && R > 2; g += 2) dv_pv_rows<HD, DT, 2>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
+  for (; g < G; ++g) dv_pv_rows<HD, DT, 1>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
 }
 
 // ---- rv: many query rows, vectors along the rows --------------------------------------------

@@ -46,7 +46,7 @@ TEST_CASE("decode attention matches float64 for TPP and the baseline on random t
     KvWorld w(cfg);
     std::vector<SeqId> seqs;
     for (const auto& p : random_prompts(r, 1 + r.below(9), cfg.chunk_size)) seqs.push_back(w.insert("t", p).seq);
-    const int n_heads = cfg.n_kv_heads * r.pick(std::vector<int>{1, 2, 4});
+    const int n_heads = cfg.n_kv_heads * r.pick(std::vector<int>{1, 2, 4, 7, 8});
     const int layer = r.below(cfg.n_layers);
     const auto q = check::random_floats(r, seqs.size() * n_heads * cfg.head_dim, 2.f);
     const auto ref = w.reference_decode(seqs, layer, n_heads, q);
