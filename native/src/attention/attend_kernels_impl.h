@@ -48,8 +48,9 @@ struct PlanePrefetch {
 };
 
 // Both planes of the next chunk. dv calls it once per token of each of its loops; the rv tiles
-// every kPrefetchEvery steps of their inner loops, so that the prefetches trickle out at the pace of the FMAs: issued a tile's worth at a
-// time they stalled on the miss buffers (phase 1 was 7-11% slower in an in-process A/B).
+// every kPrefetchEvery steps of their inner loops, so that the prefetches trickle out at the pace
+// of the FMAs: issued a tile's worth at a time they stalled on the miss buffers (phase 1 was
+// 7-11% slower in an in-process A/B).
 constexpr int kPrefetchEvery = 8;
 struct PlanePrefetcher {
   PlanePrefetch k, v;
@@ -94,7 +95,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
   const int stride = round_up(n_tok, W);  // s: [G][stride]
   // The next chunk's K and V together, paced over both loops below (one call per token in each,
   // 2 n_tok calls; there is a next chunk only when this one is full, so n_tok tokens cover it).
-  // Its K under the score loop and its V under the short output loop read K/V 10-18% slower
+  // Its K under the score loop and its V under the short output loop read K/V 10-15% slower
   // (native/bench/ab/decode-attention.js unshared, 5 of 5 alternating runs, docs/benchmarks.md).
   const size_t plane_bytes = static_cast<size_t>(n_tok) * HD * (DT == DType::F32 ? 4 : 2);
   PlanePrefetcher pf{PlanePrefetch(next_k, plane_bytes, 2 * static_cast<size_t>(n_tok)),
@@ -152,7 +153,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
 // ---- rv: many query rows, vectors along the rows --------------------------------------------
 // st[t][r0 + j] = sum_d kf[t][d] * qt[d][r0 + j] for NT tokens from t0 and NR row vectors from r0;
 // when mx is given, also mx[r0 + j] = max(mx[r0 + j], those scores) from the registers, which
-// saves the softmax a pass over the scores (phase 1 +2.6%, in-process A/B, docs/benchmarks.md).
+// saves the softmax a pass over the scores (phase 1 +3-4%, rv-ab.sh, docs/benchmarks.md).
 template <int HD, int NT, int NR>
 inline void qk_tile(const float* kf, const float* qt, int rows, int t0, int r0, float* st, float* mx, PlanePrefetcher& pf) {
   V acc[NT][NR];
