@@ -66,13 +66,40 @@ struct PlanePrefetcher {
 template <int NV>
 constexpr int kDvRows = std::max(1, (W == 16 ? 24 : 12) / NV);
 
-// o[r] += sum_t p[r * stride + t] v_t for R output rows (o: [R][HD]); V widened per token.
+// One row's online softmax over a chunk's scores sg[0, n_tok) (stride: sg's padded length):
+// sg becomes p = exp(s - m_new), l and m are updated, and the old output's rescale is returned.
+inline float dv_softmax_row(float* sg, int n_tok, int stride, float& m, float& l) {
+  for (int t = n_tok; t < stride; ++t) sg[t] = -INFINITY;
+  V mx = S::set1(-INFINITY);
+  for (int t = 0; t < stride; t += W) mx = S::max(mx, S::load(sg + t));
+  const float m_new = std::max(m, S::hmax(mx));
+  const float alpha = m == -INFINITY ? 0.f : std::exp(m - m_new);
+  const V mv = S::set1(m_new);
+  V sum = S::zero();
+  for (int t = 0; t < stride; t += W) {
+    const V p = vexp<S>(S::sub(S::load(sg + t), mv));
+    S::store(sg + t, p);
+    sum = S::add(sum, p);
+  }
+  l = l * alpha + S::hsum(sum);
+  m = m_new;
+  return alpha;
+}
+
+// R rows of a dv call from row g: their softmax over the scores s: [G][stride], then
+// o[g + r] = alpha_r o[g + r] + sum_t p[g + r][t] v_t with the R output rows in registers (the
+// rescale applied as they load); V widened per token.
 template <int HD, DType DT, int R>
-inline void dv_pv_rows(const float* p, int stride, const void* v, int n_tok, float* o, PlanePrefetcher& pf) {
+inline void dv_rows(int g, float* s, int stride, const void* v, int n_tok, float* o, float* m, float* l,
+                    PlanePrefetcher& pf) {
   constexpr int NV = HD / W;
+  const float* p = s + g * stride;
+  o += g * HD;
   V acc[R][NV];
-  for (int r = 0; r < R; ++r)
-    for (int i = 0; i < NV; ++i) acc[r][i] = S::load(o + r * HD + i * W);
+  for (int r = 0; r < R; ++r) {
+    const V alpha = S::set1(dv_softmax_row(s + (g + r) * stride, n_tok, stride, m[g + r], l[g + r]));
+    for (int i = 0; i < NV; ++i) acc[r][i] = S::mul(S::load(o + r * HD + i * W), alpha);
+  }
   for (int t = 0; t < n_tok; ++t) {
     pf();
     V pr[R];
@@ -118,36 +145,15 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
     }
   }
 
-  // 2. online softmax update per row: rescale the old state, p = exp(s - m_new)
-  for (int g = 0; g < G; ++g) {
-    float* sg = s + g * stride;
-    for (int t = n_tok; t < stride; ++t) sg[t] = -INFINITY;
-    V mx = S::set1(-INFINITY);
-    for (int t = 0; t < stride; t += W) mx = S::max(mx, S::load(sg + t));
-    const float m_new = std::max(m[g], S::hmax(mx));
-    const float alpha = m[g] == -INFINITY ? 0.f : std::exp(m[g] - m_new);
-    const V mv = S::set1(m_new);
-    V sum = S::zero();
-    for (int t = 0; t < stride; t += W) {
-      const V p = vexp<S>(S::sub(S::load(sg + t), mv));
-      S::store(sg + t, p);
-      sum = S::add(sum, p);
-    }
-    l[g] = l[g] * alpha + S::hsum(sum);
-    m[g] = m_new;
-    float* og = o + g * HD;
-    const V av = S::set1(alpha);
-    for (int i = 0; i < NV; ++i) S::store(og + i * W, S::mul(S::load(og + i * W), av));
-  }
-
-  // 3. o_g += sum_t p[g][t] v_t, kDvRows rows at a time with their outputs in registers; each
-  // pass widens the V rows again (from L1 after the first), cheaper than loading and storing
-  // every row's output per token (G = 4 and 8, head_dim 128: docs/benchmarks.md).
+  // 2. per row, the online softmax and o_g += sum_t p[g][t] v_t: kDvRows rows at a time with
+  // their outputs in registers; each pass widens the V rows again (from L1 after the first),
+  // cheaper than loading and storing every row's output per token (G = 4 and 8, head_dim 128:
+  // docs/benchmarks.md).
   constexpr int R = kDvRows<NV>;
   int g = 0;
-  for (; g + R <= G; g += R) dv_pv_rows<HD, DT, R>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
-  for (; g + 2 <= G && R > 2; g += 2) dv_pv_rows<HD, DT, 2>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
-  for (; g < G; ++g) dv_pv_rows<HD, DT, 1>(s + g * stride, stride, v, n_tok, o + g * HD, pf);
+  for (; g + R <= G; g += R) dv_rows<HD, DT, R>(g, s, stride, v, n_tok, o, m, l, pf);
+  for (; g + 2 <= G && R > 2; g += 2) dv_rows<HD, DT, 2>(g, s, stride, v, n_tok, o, m, l, pf);
+  for (; g < G; ++g) dv_rows<HD, DT, 1>(g, s, stride, v, n_tok, o, m, l, pf);
 }
 
 // ---- rv: many query rows, vectors along the rows --------------------------------------------
