@@ -122,7 +122,7 @@ void dv(const float* q, int G, const void* k, const void* v, int n_tok, float* o
   const int stride = round_up(n_tok, W);  // s: [G][stride]
   // The next chunk's K and V together, paced over both loops below (one call per token in each,
   // 2 n_tok calls; there is a next chunk only when this one is full, so n_tok tokens cover it).
-  // Its K under the score loop and its V under the short output loop read K/V 10-15% slower
+  // Its K under the score loop and its V under the short output loop read K/V 8-17% slower
   // (native/bench/ab/decode-attention.js unshared, 5 of 5 alternating runs, docs/benchmarks.md).
   const size_t plane_bytes = static_cast<size_t>(n_tok) * HD * (DT == DType::F32 ? 4 : 2);
   PlanePrefetcher pf{PlanePrefetch(next_k, plane_bytes, 2 * static_cast<size_t>(n_tok)),
