@@ -30,14 +30,15 @@ Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
 constexpr int64_t kWholeXBytes = 512 * 1024;
 bool whole_x(int64_t T, int64_t K) { return T * K * static_cast<int64_t>(sizeof(float)) <= kWholeXBytes; }
 
-// One (K block, panel group) step of a thread: every token tile of the group over that K block.
-void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, const GemmKernels& k) {
+// One (K block, panel group) step of a thread: every token tile of the group over K columns
+// [k0, k0 + kc).
+void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, int64_t kc,
+               const GemmKernels& k) {
   const PackedMatrix& w = *job.w;
   const int64_t K = w.cols(), nr = w.nr();
   const size_t es = dtype_size(w.dtype());
   const bool swiglu = job.mode == GemmMode::SwiGLU;
   const int64_t ldc = swiglu ? gemm_swiglu_scratch_cols(w) : job.ldy;
-  const int64_t kc = std::min(kKc, K - k0);
   const bool first = k0 == 0, last = k0 + kc == K;
   const uint8_t* panels[4];
   for (int i = 0; i < n_p; ++i) panels[i] = w.panel(p + i) + static_cast<size_t>(k0) * nr * es;
@@ -74,16 +75,21 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
   }
 }
 
-// One thread's share: panels [p0, p1) of a job, every K block, every token tile. Each group's K
-// blocks run in order (the tiles accumulate across them). The loop order depends on X's size:
-// - X [T][K] fits half the L2 (decode steps): group by group, all K blocks of one group before the
-//   next, so each panel's weights are read as one sequential run that the hardware prefetcher
-//   follows (decode steps of the peer model at T = 32, native/bench/peers/decode-profile.js in
-//   interleaved pairs: medians 50.6 vs 55.7 ms and 46.0 vs 50.8 ms in two sets, faster in 13 of 16
-//   pairs; in bench:gemm, whose matrices stay in the L3, the two orders are within noise). A
-//   software prefetch of the next block by the block's later tiles was tried and removed: with
+// One thread's share: panels [p0, p1) of a job, every K column, every token tile. The blocking
+// depends on X's size:
+// - X [T][K] fits half the L2 (decode steps): group by group, each tile over the whole K at once,
+//   so each panel's weights are read as one sequential run that the hardware prefetcher follows
+//   (the first tile brings it into L2, the later ones re-read it there). Group by group rather
+//   than K block by K block: decode steps of the peer model at T = 32 faster in 13 of 16
+//   interleaved pairs (native/bench/peers/decode-profile.js, 50.6 vs 55.7 ms and 46.0 vs 50.8 ms).
+//   The whole K rather than blocks of kKc within each group: no partial sums stored and reloaded
+//   between blocks, one longer stream per panel; the same harness, faster in 14 of 16 pairs over
+//   three sets (medians 42.1 vs 36.2, 44.3 vs 40.1, 45.7 vs 41.6 ms; chunkserve_linear_ab, the
+//   linear layers alone: +1-15% at T = 8-32, docs/benchmarks.md).
+//   A software prefetch of the next block by the block's later tiles was tried and removed: with
 //   the wide tiles it made no difference (73 of 137 paired rounds in its favour);
-// - else (prefill pieces): K block by K block, so X [T][kKc] stays in L2 while the panels stream.
+// - else (prefill pieces): K block by K block, so X [T][kKc] stays in L2 while the panels stream;
+//   each group's K blocks run in order (the tiles accumulate across them).
 void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p0, int64_t p1, const GemmKernels& k) {
   const int64_t K = job.w->cols();
   // Groups of P panels; the last of the range may take fewer (4 -> 2 -> 1: tiles exist for those).
@@ -96,11 +102,12 @@ void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t 
     }
   };
   if (whole_x(T, K)) {
-    for_each_group([&](int64_t p, int n_p) {
-      for (int64_t k0 = 0; k0 < K; k0 += kKc) run_group(x, T, job, s, p, n_p, k0, k);
-    });
+    for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, 0, K, k); });
   } else {
-    for (int64_t k0 = 0; k0 < K; k0 += kKc) for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, k0, k); });
+    for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+      const int64_t kc = std::min(kKc, K - k0);
+      for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, k0, kc, k); });
+    }
   }
 }
 

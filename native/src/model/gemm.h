@@ -7,8 +7,8 @@
 //   for each K block of kKc columns          X[T][kKc] stays in L2, one panel's [kKc][nr] in L1
 //     for each group of P panels of this thread
 //       for each tile of MR tokens            one micro-kernel (gemm_kernels.h): MR x P*nr in registers
-// When the whole X [T][K] fits half the L2 (decode steps) the two outer loops swap: group by
-// group, all K blocks of one, so each panel's weights are read as one sequential run (gemm.cc).
+// When the whole X [T][K] fits half the L2 (decode steps) there are no K blocks: group by group,
+// each tile over the whole K, so each panel's weights are read as one sequential run (gemm.cc).
 // Small T (decode) takes tiles of 2-6 tokens x 2-4 panels, so the weights stream past once with
 // enough independent accumulators; large T tiles of 12 x 1 panel (AVX-512) for the FMA rate.
 //
