@@ -85,7 +85,7 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
 //   The whole K rather than blocks of kKc within each group: no partial sums stored and reloaded
 //   between blocks, one longer stream per panel; the same harness, faster in 14 of 16 pairs over
 //   three sets (medians 42.1 vs 36.2, 44.3 vs 40.1, 45.7 vs 41.6 ms; chunkserve_linear_ab, the
-//   linear layers alone: +1-15% at T = 8-32, docs/benchmarks.md).
+//   linear layers alone: +1-16% at T = 8-32, docs/benchmarks.md).
 //   A software prefetch of the next block by the block's later tiles was tried and removed: with
 //   the wide tiles it made no difference (73 of 137 paired rounds in its favour);
 // - else (prefill pieces): K block by K block, so X [T][kKc] stays in L2 while the panels stream;
