@@ -40,6 +40,15 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
   const bool swiglu = job.mode == GemmMode::SwiGLU;
   const int64_t ldc = swiglu ? gemm_swiglu_scratch_cols(w) : job.ldy;
   const bool first = k0 == 0, last = k0 + kc == K;
+  // Decode sizes prefetch the panels' rows kPrefetchAheadK ahead into L1 (gemm_kernels.h) from
+  // tiles of 2 or more tokens. The peer model's linear layers (chunkserve_linear_ab, in-process
+  // A/B with a temporary switch): T = 32 +6-10% (20, 21, 15 of 21 rounds), T = 8 +5% (17/21),
+  // T = 4 +2% (15/21), T = 16 and 64 within noise (4, 11, 17/21; 9/21); whole decode steps of the
+  // peer model faster in 12 of 16 interleaved pairs (7 of 8 with a switch, medians 35.8 -> 34.7
+  // ms; 5 of 8 between two builds, medians 35.0 and 35.5 ms).
+  // Not for single-token tiles (T = 1: 4% slower, 2/21: the prefetches crowd a pure weight
+  // stream) nor prefill pieces (T = 512: 1% slower, 3/11; their K blocks already sit in L1/L2).
+  const bool prefetch = whole_x(T, K);
   const uint8_t* panels[4];
   for (int i = 0; i < n_p; ++i) panels[i] = w.panel(p + i) + static_cast<size_t>(k0) * nr * es;
   GemmTile t;
@@ -71,6 +80,7 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
     tm.x = x + m * K + k0;
     tm.c = t.c + m * ldc;
     if (swiglu) tm.h = t.h + m * job.ldy;
+    tm.prefetch = prefetch && mr >= 2;
     fn(tm);
   }
 }

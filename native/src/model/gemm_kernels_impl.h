@@ -34,17 +34,22 @@ inline V load_part(const float* row, int j, int cols) {
   return n >= W ? S::load(row + j * W) : n > 0 ? S::load_n(row + j * W, n) : S::zero();
 }
 
-template <DType WT, int MR, int P>
-void micro(const GemmTile& t) {
-  constexpr int NV = 2 * P;  // vectors per tile row
-  static_assert(MR * NV + NV + 1 <= CS_REGS, "the tile does not fit the vector registers");
-  V acc[MR][NV];
-  for (int r = 0; r < MR; ++r)
-    for (int j = 0; j < NV; ++j) acc[r][j] = t.load_c ? load_part(t.c + r * t.ldc, j, t.cols) : S::zero();
+// acc[r][j] += sum_k x[r][k] w[k][j] over the tile's K block; with PF, also an L1 prefetch of
+// each panel's row k + kPrefetchAheadK (one or two lines: nr weights of 2 or 4 bytes).
+template <DType WT, int MR, int P, bool PF>
+inline void k_loop(const GemmTile& t, V (&acc)[MR][2 * P]) {
+  constexpr int NV = 2 * P;
+  constexpr int64_t kRowBytes = NR * (WT == DType::F32 ? 4 : 2);
   const uint8_t* panel[P];
   for (int p = 0; p < P; ++p) panel[p] = t.panels[p];
   const float* x = t.x;
   for (int64_t k = 0; k < t.kc; ++k) {
+    if constexpr (PF) {
+      for (int p = 0; p < P; ++p) {  // past the panel's end it reaches the next one: harmless
+        const uint8_t* ahead = panel[p] + (k + kPrefetchAheadK) * kRowBytes;
+        for (int64_t b = 0; b < kRowBytes; b += 64) __builtin_prefetch(ahead + b, 0, 3);
+      }
+    }
     V w[NV];
     for (int p = 0; p < P; ++p) {
       w[2 * p] = load_w<WT>(panel[p], k * NR);
@@ -55,6 +60,17 @@ void micro(const GemmTile& t) {
       for (int j = 0; j < NV; ++j) acc[r][j] = S::fmadd(xb, w[j], acc[r][j]);
     }
   }
+}
+
+template <DType WT, int MR, int P>
+void micro(const GemmTile& t) {
+  constexpr int NV = 2 * P;  // vectors per tile row
+  static_assert(MR * NV + NV + 1 <= CS_REGS, "the tile does not fit the vector registers");
+  V acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int j = 0; j < NV; ++j) acc[r][j] = t.load_c ? load_part(t.c + r * t.ldc, j, t.cols) : S::zero();
+  if (t.prefetch) k_loop<WT, MR, P, true>(t, acc);
+  else k_loop<WT, MR, P, false>(t, acc);
   if constexpr (P == 2) {
     if (t.end == TileEnd::SwiGLU) {  // vectors 0, 1 gate; 2, 3 up
       for (int r = 0; r < MR; ++r)
