@@ -214,7 +214,7 @@ describe('migration 1767398400000: prompt change triggers', () => {
     return [...received];
   };
   const triggers = async () =>
-    (await dataSource.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
+    (await dataSource.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('prompts'::regclass, 'prompt_versions'::regclass) ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
 
   it('notifies what changes the pins, never the status the reconcilers write, and tenant deletion through the cascade', async () => {
     const [{ id: tenantId }] = await dataSource.query(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);

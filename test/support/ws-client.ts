@@ -40,6 +40,15 @@ export class WsClient {
     });
   }
 
+  /** The close code; rejects, naming the last messages, if the socket is still open after timeoutMs. */
+  closedWithin(timeoutMs = 10_000): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still open after ${timeoutMs} ms; last messages ${JSON.stringify(this.messages.slice(-3))}`)), timeoutMs);
+    });
+    return Promise.race([this.closed, timeout]).finally(() => clearTimeout(timer));
+  }
+
   text(id: string, choice = 0): string {
     return this.messages.filter((m) => m.type === 'delta' && m.id === id && m.choice === choice).map((m) => m.content).join('');
   }

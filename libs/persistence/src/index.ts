@@ -6,4 +6,6 @@ export type { PoolOptions } from './data-source-options';
 export { startEmbeddedPostgres } from './embedded-postgres';
 export { PROMPT_CHANGES_CHANNEL } from './prompt-changes';
 export type { PromptChange } from './prompt-changes';
+export { CREDENTIAL_CHANGES_CHANNEL } from './credential-changes';
+export type { CredentialChange } from './credential-changes';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './embedded-postgres';

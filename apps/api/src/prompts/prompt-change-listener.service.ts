@@ -13,9 +13,9 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { PROMPT_CHANGES_CHANNEL } from '@chunkserve/persistence';
 import { DataSource } from 'typeorm';
-import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 
-import { ChannelListener, type ListenClient } from '../database/channel-listener';
+import { ChannelListener } from '../database/channel-listener';
+import { newListenClient } from '../database/listen-client';
 import { PromptReconciler } from './prompt-reconciler.service';
 
 /** The listener's session in pg_stat_activity. */
@@ -36,7 +36,7 @@ export class PromptChangeListener implements OnModuleDestroy {
     if (this.listener) return;
     this.listener = new ChannelListener({
       channel: PROMPT_CHANGES_CHANNEL,
-      newClient: () => this.newClient(),
+      newClient: () => newListenClient(this.dataSource, PROMPT_LISTENER_APPLICATION_NAME),
       onNotification: (payload) => this.reconcile(`prompt change ${payload ?? ''}`),
       onListening: (reconnected) => {
         if (reconnected) this.logger.log(`listening for prompt changes again: reconciling what was missed`);
@@ -59,24 +59,5 @@ export class PromptChangeListener implements OnModuleDestroy {
   private reconcile(reason: string): void {
     this.logger.debug(`reconcile: ${reason}`);
     this.reconciler.sync().catch((err) => this.logger.error(`reconciling after ${reason} failed: ${(err as Error).message}`));
-  }
-
-  /** A client of the `pg` driver TypeORM loaded, with the app's connection settings. */
-  private newClient(): ListenClient {
-    const { Client } = (this.dataSource.driver as unknown as { postgres: { Client: new (config: object) => ListenClient } }).postgres;
-    const options = this.dataSource.options as PostgresDataSourceOptions;
-    return new Client({
-      connectionString: options.url,
-      host: options.host,
-      port: options.port,
-      user: options.username,
-      password: options.password,
-      database: options.database,
-      ssl: options.ssl,
-      connectionTimeoutMillis: options.connectTimeoutMS,
-      // A peer that vanished without closing the connection is noticed by TCP keepalive.
-      keepAlive: true,
-      application_name: PROMPT_LISTENER_APPLICATION_NAME,
-    });
   }
 }

@@ -2,8 +2,10 @@
 // `?api_key=`, or a first {type:"auth", api_key} message for browsers): nothing a client sends is
 // read while a header key is checked, a first message larger than PRE_AUTH_MAX_BYTES or that is
 // not an auth message closes the socket unparsed, and the key is checked again before every
-// generation and every KEY_RECHECK_MS while generations run (a revoked key or a deleted tenant
-// stops the socket and its generations). Frames are at most
+// generation, at once on every replica when its key is revoked or its tenant deleted
+// (CredentialChangeListener), and every KEY_RECHECK_MS while generations run in case a
+// notification was missed (a revoked key or a deleted tenant stops the socket and its
+// generations). Frames are at most
 // BODY_LIMIT_BYTES (BoundedWsAdapter). A client sends
 // {type:"generate", id, request} with a chat-completions body and receives {type:"delta"} events, a
 // {type:"finish"} per choice and a final {type:"done", id, usage}; {type:"cancel", id} stops one
@@ -11,7 +13,7 @@
 // answers a generate with an error (server_draining). GenerationRunner runs
 // each generation into a StreamSocketSink, whose sends wait while the socket's buffer is above a
 // high-water mark (backpressure reaches the engine loop).
-import { Logger, UnauthorizedException } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nestjs/websockets';
 import type { IncomingMessage } from 'http';
@@ -20,6 +22,7 @@ import type { WebSocket } from 'ws';
 import type { AuthenticatedTenant } from '../auth/authenticated-tenant';
 import { Authenticator } from '../auth/authenticator';
 import { closeUnauthorized } from '../auth/close-unauthorized';
+import { CredentialChangeListener, type CredentialEvent } from '../auth/credential-change-listener.service';
 import { RateLimiter } from '../auth/rate-limiter';
 import { socketToken } from '../auth/request-token';
 import { OpenAiError } from '../common/openai-error';
@@ -37,7 +40,8 @@ const AUTH_TIMEOUT_MS = 10_000;
 const MAX_CONCURRENT_PER_SOCKET = 16;
 /** The largest message read before the socket is authenticated (an auth message is far smaller). */
 export const PRE_AUTH_MAX_BYTES = 4096;
-/** How often a socket with running generations checks that its key still holds. */
+/** How often a socket with running generations checks that its key still holds (a backstop: a
+ *  withdrawn key is normally noticed at once, through CredentialChangeListener). */
 export const KEY_RECHECK_MS = 2000;
 
 interface Session {
@@ -51,9 +55,11 @@ interface Session {
 }
 
 @WebSocketGateway({ path: '/v1/stream' })
-export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StreamGateway.name);
-  private readonly sessions = new WeakMap<WebSocket, Session>();
+  /** Every open socket's session (removed on disconnect). */
+  private readonly sessions = new Map<WebSocket, Session>();
+  private unsubscribe?: () => void;
 
   constructor(
     private readonly auth: Authenticator,
@@ -61,7 +67,16 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly completions: CompletionService,
     private readonly runner: GenerationRunner,
     private readonly drain: DrainService,
+    private readonly credentials: CredentialChangeListener,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.credentials.subscribe((event) => this.onCredentialChange(event));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   async handleConnection(socket: WebSocket, req: IncomingMessage): Promise<void> {
     const session: Session = { running: new Map(), queue: Promise.resolve() };
@@ -89,7 +104,15 @@ export class StreamGateway implements OnGatewayConnection, OnGatewayDisconnect {
 
   handleDisconnect(socket: WebSocket): void {
     const session = this.sessions.get(socket);
+    this.sessions.delete(socket);
     if (session) this.stopSession(session);
+  }
+
+  /** Checks again the key of every socket that authenticated with the withdrawn one (or of all). */
+  private onCredentialChange(event: CredentialEvent): void {
+    for (const [socket, session] of this.sessions) {
+      if (session.tenant && (event === 'everything' || session.tenant.keyId === event.key_id)) void this.recheckKey(socket, session);
+    }
   }
 
   private async onMessage(socket: WebSocket, session: Session, text: string): Promise<void> {
