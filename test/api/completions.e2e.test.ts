@@ -176,7 +176,7 @@ describe('completions', () => {
     const res = await fetch(`${api.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'Write a long story.' }], max_tokens: 400, ignore_eos: true }),
+      body: JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'Write a long story.' }], max_tokens: 3000, ignore_eos: true }),
       signal: abort.signal,
     });
     const reader = res.body!.getReader();
