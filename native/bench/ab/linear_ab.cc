@@ -9,7 +9,8 @@
 //          what one empty parallel_for costs with each;
 //   pages: the weights' pages (common/huge_pages.h): A packed with transparent huge pages off for
 //          the process (prctl), B as the engine packs them; the same values in both.
-//   tasks: tasks per thread of a GEMM call (gemm.h): A 4, B $TASKS (default: gemm's own choice).
+//   tasks: tasks per thread of a GEMM call at prefill sizes (gemm.h; T = 512, say: decode sizes
+//          are not split into tasks): A 4, B $TASKS (default: gemm's own choice).
 //   cmake --build native/build --target chunkserve_linear_ab
 //   nice -n -15 native/build/chunkserve_linear_ab tiles|spin|pages|tasks [T=32] [layers=8] [rounds=15]
 #include <algorithm>

@@ -1,9 +1,12 @@
 #include "model/gemm.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "common/two_ended_range.h"
 
 namespace chunkserve {
 
@@ -30,10 +33,16 @@ Shape tile_shape(const GemmKernels& k, GemmMode mode, int64_t T) {
 constexpr int64_t kWholeXBytes = 512 * 1024;
 bool whole_x(int64_t T, int64_t K) { return T * K * static_cast<int64_t>(sizeof(float)) <= kWholeXBytes; }
 
+// Bytes of the panel group a thread computes next, for its current group's tiles to prefetch.
+struct NextBytes {
+  const uint8_t* begin = nullptr;
+  int64_t bytes = 0;
+};
+
 // One (K block, panel group) step of a thread: every token tile of the group over K columns
 // [k0, k0 + kc).
 void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p, int n_p, int64_t k0, int64_t kc,
-               const GemmKernels& k) {
+               const GemmKernels& k, NextBytes next = {}) {
   const PackedMatrix& w = *job.w;
   const int64_t K = w.cols(), nr = w.nr();
   const size_t es = dtype_size(w.dtype());
@@ -72,7 +81,11 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
     t.end = last ? TileEnd::Store : TileEnd::Partial;
     t.bias = job.bias != nullptr ? job.bias + p * nr : nullptr;
   }
-  for (int64_t m = 0; m < T; m += s.mr) {
+  // The next group's bytes in equal slices, one to each tile after the first (which brings this
+  // group's own panels from memory, so it has no time to spare), spread over its K steps.
+  const int64_t n_tiles = (T + s.mr - 1) / s.mr;
+  const int64_t slice = n_tiles > 1 ? (next.bytes + (n_tiles - 1) * 64 - 1) / ((n_tiles - 1) * 64) * 64 : 0;
+  for (int64_t m = 0, tile = 0; m < T; m += s.mr, ++tile) {
     const int mr = static_cast<int>(std::min<int64_t>(s.mr, T - m));
     const MicroKernel fn = k.get(w.dtype(), n_p, mr);
     if (fn == nullptr) throw std::logic_error("gemm: no micro-kernel for this tile");
@@ -81,51 +94,86 @@ void run_group(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p
     tm.c = t.c + m * ldc;
     if (swiglu) tm.h = t.h + m * job.ldy;
     tm.prefetch = prefetch && mr >= 2;
+    if (tm.prefetch && tile > 0 && next.begin != nullptr) {
+      const int64_t lo = std::min(next.bytes, (tile - 1) * slice), hi = std::min(next.bytes, tile * slice);
+      tm.next = next.begin + lo;
+      tm.next_end = next.begin + hi;
+      tm.next_lines_per_k = static_cast<int>(((hi - lo) / 64 + kc - 1) / kc);
+    }
     fn(tm);
   }
 }
 
-// One thread's share: panels [p0, p1) of a job, every K column, every token tile. The blocking
-// depends on X's size:
-// - X [T][K] fits half the L2 (decode steps): group by group, each tile over the whole K at once,
-//   so each panel's weights are read as one sequential run that the hardware prefetcher follows
-//   (the first tile brings it into L2, the later ones re-read it there). Group by group rather
-//   than K block by K block: decode steps of the peer model at T = 32 faster in 13 of 16
-//   interleaved pairs (native/bench/peers/decode-profile.js, 50.6 vs 55.7 ms and 46.0 vs 50.8 ms).
-//   The whole K rather than blocks of kKc within each group: no partial sums stored and reloaded
-//   between blocks, one longer stream per panel; the same harness, faster in 14 of 16 pairs over
-//   three sets (medians 42.1 vs 36.2, 44.3 vs 40.1, 45.7 vs 41.6 ms; chunkserve_linear_ab, the
-//   linear layers alone: +1-16% at T = 8-32, docs/benchmarks.md).
-//   A software prefetch of the next block by the block's later tiles was tried and removed: with
-//   the wide tiles it made no difference (73 of 137 paired rounds in its favour);
-// - else (prefill pieces): K block by K block, so X [T][kKc] stays in L2 while the panels stream;
-//   each group's K blocks run in order (the tiles accumulate across them).
-void run_panels(const float* x, int64_t T, const GemmJob& job, Shape s, int64_t p0, int64_t p1, const GemmKernels& k) {
-  const int64_t K = job.w->cols();
-  // Groups of P panels; the last of the range may take fewer (4 -> 2 -> 1: tiles exist for those).
-  auto for_each_group = [&](auto&& body) {
-    for (int64_t p = p0; p < p1;) {
+// Decode sizes (X [T][K] fits half the L2): the panel groups of every job in one list, in
+// memory order, each group's tiles over the whole K at once, so each panel's weights are read as
+// one sequential run (the first tile brings it from memory, the later ones re-read it from L2)
+// and no partial sums are stored between K blocks. Group by group rather than K block by K
+// block: decode steps of the peer model at T = 32 faster in 13 of 16 interleaved pairs
+// (native/bench/peers/decode-profile.js); the whole K rather than blocks of kKc: faster in 14 of
+// 16 pairs, the linear layers alone +1-16% at T = 8-32 (docs/benchmarks.md).
+//
+// The first tile of a group waits on memory while the FMA units idle, and the later ones compute
+// while memory idles: measured on the peer model's linear layers at T = 32, a call took the sum
+// of the two (weights at the read probe's bandwidth plus FLOPs at the FMA probe's rate). So the
+// later tiles prefetch the group their thread takes next into L2, and a thread's next group must
+// be known: the list is split into ranges that two threads consume from opposite ends
+// (common/two_ended_range.h), each thread's next group the neighbour of its current one, the
+// pair finishing together however unevenly they run. A thread whose range is done helps the
+// others from their fronts (odd thread counts). In-process A/B on the peer model's linear layers
+// (2 threads, AVX-512, 15 rounds) against 8 dynamic tasks per thread without the prefetch: T = 32
+// +12-15% (15/15 twice), T = 24 +30% (15/15), T = 16 +20% (15/15), T = 64 +10% (14/15), T = 8
+// +7% (9/15), T = 1-4 tied (8, 7, 9/15); AVX2 kernels T = 32 +10% (10/11), T = 8 tied (4/11).
+// Prefetching the next group without the ranges (8 tasks per thread) gave T = 32 only +4-12%:
+// most tasks held one or two groups, so most first tiles still waited.
+void run_whole_x(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k) {
+  struct Group {
+    int job;
+    int64_t p;
+    int n_p;
+    Shape shape;
+  };
+  std::vector<Group> groups;
+  for (int j = 0; j < n_jobs; ++j) {
+    const Shape s = tile_shape(k, jobs[j].mode, T);
+    const int64_t n = jobs[j].w->n_panels();
+    for (int64_t p = 0; p < n;) {  // the last group may take fewer panels (4 -> 2 -> 1: tiles exist for those)
       int n_p = s.p;
-      while (n_p > p1 - p) n_p /= 2;
-      body(p, n_p);
+      while (n_p > n - p) n_p /= 2;
+      groups.push_back({j, p, n_p, s});
       p += n_p;
     }
-  };
-  if (whole_x(T, K)) {
-    for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, 0, K, k); });
-  } else {
-    for (int64_t k0 = 0; k0 < K; k0 += kKc) {
-      const int64_t kc = std::min(kKc, K - k0);
-      for_each_group([&](int64_t p, int n_p) { run_group(x, T, job, s, p, n_p, k0, kc, k); });
-    }
   }
+  const int n_threads = pool.size(), n_ranges = (n_threads + 1) / 2;
+  const int64_t n_groups = static_cast<int64_t>(groups.size());
+  // Range r: the share of threads 2r and 2r + 1 (the last one alone for an odd count).
+  std::unique_ptr<TwoEndedRange[]> ranges(new TwoEndedRange[n_ranges]);
+  for (int r = 0; r < n_ranges; ++r)
+    ranges[r].reset(static_cast<uint32_t>(n_groups * 2 * r / n_threads),
+                    static_cast<uint32_t>(n_groups * std::min(2 * r + 2, n_threads) / n_threads));
+  const auto drain = [&](TwoEndedRange& range, bool from_back) {
+    for (int64_t g; (g = range.take(from_back)) >= 0;) {
+      const int64_t after = from_back ? g - 1 : g + 1;
+      NextBytes next;
+      if (range.holds(after)) {
+        const Group& a = groups[after];
+        next = {jobs[a.job].w->panel(a.p), static_cast<int64_t>(a.n_p * jobs[a.job].w->panel_bytes())};
+      }
+      const Group& gr = groups[g];
+      run_group(x, T, jobs[gr.job], gr.shape, gr.p, gr.n_p, 0, jobs[gr.job].w->cols(), k, next);
+    }
+  };
+  pool.parallel_for(n_threads, [&](int64_t role, int) {
+    const int r = static_cast<int>(role / 2);
+    drain(ranges[r], role % 2 == 1);
+    for (int o = 1; o < n_ranges; ++o) drain(ranges[(r + o) % n_ranges], false);
+  });
 }
 
-}  // namespace
-
-void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k,
-          int tasks_per_thread) {
-  if (T <= 0 || n_jobs <= 0) return;
+// Prefill pieces (X [T][K] past half the L2): K block by K block, so X [T][kKc] stays in L2 while
+// the panels stream; each group's K blocks run in order (the tiles accumulate across them). Tasks
+// of whole groups, tasks_per_thread of them per thread, handed out dynamically.
+void run_blocked(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k,
+                 int tasks_per_thread) {
   struct Task {
     int job;
     int64_t p0, p1;
@@ -133,6 +181,35 @@ void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool
   };
   std::vector<Task> tasks;
   int64_t total_panels = 0;
+  for (int j = 0; j < n_jobs; ++j) total_panels += jobs[j].w->n_panels();
+  if (tasks_per_thread <= 0) tasks_per_thread = kGemmTasksPerThread;
+  const int64_t target = std::max<int64_t>(1, total_panels / (tasks_per_thread * static_cast<int64_t>(pool.size())));
+  for (int j = 0; j < n_jobs; ++j) {
+    const Shape s = tile_shape(k, jobs[j].mode, T);
+    const int64_t n = jobs[j].w->n_panels();
+    const int64_t per = std::max<int64_t>(s.p, (target + s.p - 1) / s.p * s.p);
+    for (int64_t p = 0; p < n; p += per) tasks.push_back({j, p, std::min(n, p + per), s});
+  }
+  const int64_t K = jobs[0].w->cols();
+  pool.parallel_for(static_cast<int64_t>(tasks.size()), [&](int64_t i, int) {
+    const Task& t = tasks[i];
+    for (int64_t k0 = 0; k0 < K; k0 += kKc) {
+      const int64_t kc = std::min(kKc, K - k0);
+      for (int64_t p = t.p0; p < t.p1;) {  // groups of P panels; the last may take fewer
+        int n_p = t.shape.p;
+        while (n_p > t.p1 - p) n_p /= 2;
+        run_group(x, T, jobs[t.job], t.shape, p, n_p, k0, kc, k);
+        p += n_p;
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool, const GemmKernels& k,
+          int tasks_per_thread) {
+  if (T <= 0 || n_jobs <= 0) return;
   for (int j = 0; j < n_jobs; ++j) {
     const PackedMatrix& w = *jobs[j].w;
     if (w.nr() != k.nr)
@@ -141,22 +218,9 @@ void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool
     if (w.cols() != jobs[0].w->cols()) throw std::invalid_argument("gemm: jobs differ in their input width");
     if (jobs[j].mode == GemmMode::SwiGLU && (jobs[j].scratch == nullptr || w.n_panels() % 2 != 0))
       throw std::invalid_argument("gemm: SwiGLU needs a pair-packed matrix and a scratch buffer");
-    total_panels += w.n_panels();
   }
-  // About tasks_per_thread tasks per thread, each a whole number of P-groups.
-  if (tasks_per_thread <= 0)
-    tasks_per_thread = whole_x(T, jobs[0].w->cols()) ? kGemmTasksPerThreadWholeX : kGemmTasksPerThreadBlocked;
-  const int64_t target = std::max<int64_t>(1, total_panels / (tasks_per_thread * static_cast<int64_t>(pool.size())));
-  for (int j = 0; j < n_jobs; ++j) {
-    const Shape s = tile_shape(k, jobs[j].mode, T);
-    const int64_t n = jobs[j].w->n_panels();
-    const int64_t per = std::max<int64_t>(s.p, (target + s.p - 1) / s.p * s.p);
-    for (int64_t p = 0; p < n; p += per) tasks.push_back({j, p, std::min(n, p + per), s});
-  }
-  pool.parallel_for(static_cast<int64_t>(tasks.size()), [&](int64_t i, int) {
-    const Task& t = tasks[i];
-    run_panels(x, T, jobs[t.job], t.shape, t.p0, t.p1, k);
-  });
+  if (whole_x(T, jobs[0].w->cols())) run_whole_x(x, T, jobs, n_jobs, pool, k);
+  else run_blocked(x, T, jobs, n_jobs, pool, k, tasks_per_thread);
 }
 
 }  // namespace chunkserve

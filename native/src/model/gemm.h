@@ -8,7 +8,8 @@
 //     for each group of P panels of this thread
 //       for each tile of MR tokens            one micro-kernel (gemm_kernels.h): MR x P*nr in registers
 // When the whole X [T][K] fits half the L2 (decode steps) there are no K blocks: group by group,
-// each tile over the whole K, so each panel's weights are read as one sequential run (gemm.cc).
+// each tile over the whole K, so each panel's weights are read as one sequential run, and the
+// later tiles of a group prefetch the thread's next group into L2 (gemm.cc).
 // Small T (decode) takes tiles of 2-6 tokens x 2-4 panels, so the weights stream past once with
 // enough independent accumulators; large T tiles of 12 x 1 panel (AVX-512) for the FMA rate.
 //
@@ -39,17 +40,17 @@ struct GemmJob {
 // Columns of the SwiGLU scratch a job needs (per token).
 inline int64_t gemm_swiglu_scratch_cols(const PackedMatrix& w) { return w.n_panels() * w.nr(); }
 
-// Tasks per pool thread a call is split into (whole P-groups of panels each). More even out the
-// threads' finishing times; fewer cost less scheduling and, when X is blocked by K (prefill
-// pieces), re-read fewer X blocks. In-process A/B on the peer model's linear layers
-// (chunkserve_linear_ab tasks): 8 instead of 4 ran T = 32 1.6-5% faster (37 of 45 rounds) and
-// T = 128 3% (10/11), T = 1 tied, T = 512 2% slower (3/9); so 8 where the whole X fits (decode
-// steps), 4 otherwise.
-constexpr int kGemmTasksPerThreadWholeX = 8;
-constexpr int kGemmTasksPerThreadBlocked = 4;
+// Prefill pieces (X [T][K] past half the L2): tasks per pool thread a call is split into (whole
+// P-groups of panels each, handed out dynamically). More even out the threads' finishing times;
+// fewer re-read fewer X blocks. In-process A/B on the peer model's linear layers
+// (chunkserve_linear_ab tasks): T = 512 2% slower with 8 than with 4 (3/9). Decode sizes are
+// not split into tasks: pairs of threads take single panel groups from the two ends of a range
+// (gemm.cc).
+constexpr int kGemmTasksPerThread = 4;
 
 // Runs the jobs (same X, all of them in one parallel pass: one barrier) on the pool.
-// x: [T][K] with K = every job's w->cols(). tasks_per_thread <= 0: as above. Throws
+// x: [T][K] with K = every job's w->cols(). tasks_per_thread <= 0: kGemmTasksPerThread (prefill
+// pieces only). Throws
 // std::invalid_argument on a shape mismatch or a matrix packed with another panel width than
 // these kernels use.
 void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool,

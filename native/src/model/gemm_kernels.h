@@ -35,6 +35,12 @@ struct GemmTile {
   int64_t ldh = 0;
   int h_cols = 0;
   bool prefetch = false;               // prefetch each panel kPrefetchAheadK rows ahead into L1
+  // With prefetch: bytes [next, next_end) of the panel group this thread computes next, asked
+  // into L2 next_lines_per_k cache lines per K step, so they arrive from memory while this tile
+  // computes (gemm.cc); null: none.
+  const uint8_t* next = nullptr;
+  const uint8_t* next_end = nullptr;
+  int next_lines_per_k = 0;
 };
 
 // How far ahead a tile with `prefetch` set asks for its panels' rows (K steps): 2 KiB per fp32

@@ -30,6 +30,9 @@ Weights random_weights(Rng& r, DType dt, int64_t n, int64_t k) {
   return w;
 }
 
+// err = max(err, d), where a NaN d (an output never written: outputs start as NaN) is infinitely bad.
+void worse(double& err, double d) { err = std::isnan(d) ? INFINITY : std::max(err, d); }
+
 double dot(const float* x, const float* w, int64_t k) {
   double s = 0;
   for (int64_t i = 0; i < k; ++i) s += static_cast<double>(x[i]) * w[i];
@@ -89,7 +92,7 @@ TEST_CASE("store, bias and residual epilogues match float64 on random shapes") {
               double ref = dot(x.data() + t * K, w.values.data() + n * K, K);
               if (with_bias) ref += bias[n];
               if (mode == GemmMode::Accumulate) ref += resid[t * N + n];
-              err = std::max(err, std::fabs(y[t * N + n] - ref));
+              worse(err, std::fabs(y[t * N + n] - ref));
               scale = std::max(scale, std::fabs(ref));
             }
           CHECK(err <= 1e-5 * std::max(1.0, scale) * std::sqrt(static_cast<double>(K)));
@@ -124,10 +127,62 @@ TEST_CASE("the fused SwiGLU epilogue matches float64") {
           for (int64_t f = 0; f < F; ++f) {
             const double a = dot(x.data() + t * K, g.values.data() + f * K, K);
             const double b = dot(x.data() + t * K, u.values.data() + f * K, K);
-            err = std::max(err, std::fabs(h[t * F + f] - a / (1 + std::exp(-a)) * b));
+            worse(err, std::fabs(h[t * F + f] - a / (1 + std::exp(-a)) * b));
           }
         CHECK(err < 1e-4);
       }
+}
+
+TEST_CASE("decode sizes on 1-5 threads: every panel group of several jobs computed once, with the next prefetched") {
+  // Decode sizes take single panel groups from both ends of per-pair ranges (gemm.cc), and tiles
+  // after a group's first prefetch the next group: any thread count, several jobs of unequal
+  // sizes (as q, k, v), a SwiGLU job, and token counts of one to many tiles.
+  uint64_t seed = 300;
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    for (const GemmKernels* kern : kernel_sets())
+      for (int trial = 0; trial < 3; ++trial) {
+        Rng r(++seed);
+        const int64_t T = r.pick(std::vector<int64_t>{1, 2, 7, 13, 32, 40});
+        const int64_t K = r.pick(std::vector<int64_t>{64, 300, 1024});
+        const DType dt = r.pick(std::vector<DType>{DType::F32, DType::F16, DType::BF16});
+        const int64_t rows[3] = {r.pick(std::vector<int64_t>{32, 200, 512}), r.pick(std::vector<int64_t>{1, 33, 128}),
+                                 r.pick(std::vector<int64_t>{64, 96})};
+        std::vector<Weights> w;
+        std::vector<PackedMatrix> pm;
+        for (int64_t n : rows) {
+          w.push_back(random_weights(r, dt, n, K));
+          pm.push_back(pack_matrix(w.back().matrix(dt, n, K), kern->nr, pool));
+        }
+        const Weights g = random_weights(r, dt, 96, K), u = random_weights(r, dt, 96, K);
+        const PackedMatrix gu = pack_pairs(g.matrix(dt, 96, K), u.matrix(dt, 96, K), kern->nr, pool);
+        const auto x = check::random_floats(r, static_cast<size_t>(T * K));
+        std::vector<std::vector<float>> y;
+        for (int64_t n : rows) y.emplace_back(T * n, NAN);
+        GemmJob jobs[3];
+        for (int j = 0; j < 3; ++j) jobs[j] = {&pm[j], GemmMode::Store, y[j].data(), rows[j], nullptr, nullptr};
+        gemm(x.data(), T, jobs, 3, pool, *kern);
+        std::vector<float> h(T * 96, NAN), scratch(T * gemm_swiglu_scratch_cols(gu));
+        const GemmJob swiglu{&gu, GemmMode::SwiGLU, h.data(), 96, nullptr, scratch.data()};
+        gemm(x.data(), T, &swiglu, 1, pool, *kern);
+        double err = 0, scale = 0, swiglu_err = 0;
+        for (int j = 0; j < 3; ++j)
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t n = 0; n < rows[j]; ++n) {
+              const double ref = dot(x.data() + t * K, w[j].values.data() + n * K, K);
+              worse(err, std::fabs(y[j][t * rows[j] + n] - ref));
+              scale = std::max(scale, std::fabs(ref));
+            }
+        for (int64_t t = 0; t < T; ++t)
+          for (int64_t f = 0; f < 96; ++f) {
+            const double a = dot(x.data() + t * K, g.values.data() + f * K, K);
+            const double b = dot(x.data() + t * K, u.values.data() + f * K, K);
+            worse(swiglu_err, std::fabs(h[t * 96 + f] - a / (1 + std::exp(-a)) * b));
+          }
+        CHECK(err <= 1e-5 * std::max(1.0, scale) * std::sqrt(static_cast<double>(K)));
+        CHECK(swiglu_err < 1e-4);
+      }
+  }
 }
 
 TEST_CASE("several jobs over one input run in one pass; a matrix packed for other kernels is refused") {
