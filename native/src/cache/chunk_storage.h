@@ -25,7 +25,8 @@ class ChunkStorage {
   virtual void copy_prefix(int32_t src, int32_t dst, int n_tokens) = 0;
 };
 
-// The pool in host memory: capacity = pool_bytes / chunk_bytes chunks, 64-byte aligned.
+// The pool in host memory: capacity = pool_bytes / chunk_bytes chunks, 64-byte aligned, on huge
+// pages where granted, and backed by physical memory from construction on (commit_pages).
 class HostChunkStorage final : public ChunkStorage {
  public:
   HostChunkStorage(const ChunkLayout& layout, size_t pool_bytes);

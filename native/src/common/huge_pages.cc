@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <algorithm>
 #include <new>
+#include <thread>
+#include <vector>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -19,6 +22,22 @@ void* alloc_streamed(size_t bytes) {
   if (whole > 0) madvise(p, whole, MADV_HUGEPAGE);
 #endif
   return p;
+}
+
+void commit_pages(void* p, size_t bytes) {
+  constexpr size_t kPage = 4096, kSlice = size_t(64) << 20;  // a thread per 64 MiB at least
+  auto* base = static_cast<volatile uint8_t*>(p);
+  const auto touch = [base](size_t from, size_t to) {
+    for (size_t o = from; o < to; o += kPage) base[o] = 0;
+  };
+  const size_t hw = std::max(1u, std::thread::hardware_concurrency());
+  const size_t n = std::min(hw, (bytes + kSlice - 1) / kSlice);
+  if (n <= 1) return touch(0, bytes);
+  const size_t per = (bytes / n + kPage - 1) / kPage * kPage;
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < n; ++i) threads.emplace_back(touch, i * per, std::min(bytes, (i + 1) * per));
+  touch(0, std::min(bytes, per));
+  for (std::thread& t : threads) t.join();
 }
 
 }  // namespace chunkserve

@@ -14,4 +14,11 @@ constexpr size_t kHugePageBytes = size_t(2) << 20;
 // Throws std::bad_alloc. Release with std::free.
 void* alloc_streamed(size_t bytes);
 
+// Backs [p, p + bytes) with physical memory now: one write of zero per 4 KiB page, from up to one
+// thread per core. Only for memory that holds nothing yet (it overwrites a byte of every page).
+// Why: the first touch of a page costs a fault (and, for a huge page, zeroing 2 MiB and perhaps
+// compaction) in whatever thread touches it; for a KV pool that is the scheduler thread in the
+// middle of a step (docs/engine.md gives the numbers).
+void commit_pages(void* p, size_t bytes);
+
 }  // namespace chunkserve
