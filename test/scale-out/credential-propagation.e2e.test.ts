@@ -5,17 +5,16 @@
 // socket. Also the migration's trigger on its own: what notifies (a revocation, a key deleted by
 // the tenant's cascade), what does not (a second revocation, last_used_at), and down() then up().
 import { join } from 'path';
-import { Client } from 'pg';
 
 import { ADMIN_TOKEN, call, createDatabase, createTenant, startApi, type RunningApi } from '../support/api-app';
+import { listenerSessions, listeningDatabase, type ListeningDatabase } from '../support/listening-database';
 import { WsClient } from '../support/ws-client';
 
 declare const nativeRequire: NodeRequire;
 const API_DIST = join(__dirname, '../../apps/api/dist');
 const { CREDENTIAL_LISTENER_APPLICATION_NAME } = nativeRequire(join(API_DIST, 'auth/credential-change-listener.service.js'));
 const { KEY_RECHECK_MS } = nativeRequire(join(API_DIST, 'stream/stream.gateway.js'));
-const { DataSource } = nativeRequire(nativeRequire.resolve('typeorm', { paths: [API_DIST] }));
-const { dataSourceOptions, migrations, CREDENTIAL_CHANGES_CHANNEL } = nativeRequire(nativeRequire.resolve('@chunkserve/persistence', { paths: [API_DIST] }));
+const { CREDENTIAL_CHANGES_CHANNEL } = nativeRequire(nativeRequire.resolve('@chunkserve/persistence', { paths: [API_DIST] }));
 
 /** A socket on `api` authenticated with `key`, ready. */
 async function openSocket(api: RunningApi, key: string): Promise<WsClient> {
@@ -71,16 +70,13 @@ describe('credential withdrawals between replicas (LISTEN/NOTIFY)', () => {
   });
 
   it('reconnects a listener whose session is killed, and still closes at once what is revoked after', async () => {
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
+    const sessions = await listenerSessions(databaseUrl, CREDENTIAL_LISTENER_APPLICATION_NAME);
     try {
-      const listeners = async () =>
-        (await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [CREDENTIAL_LISTENER_APPLICATION_NAME])).rows;
-      expect(await listeners()).toHaveLength(2);
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [CREDENTIAL_LISTENER_APPLICATION_NAME]);
+      expect(await sessions.count()).toBe(2);
+      await sessions.killAll();
       const deadline = Date.now() + 10_000;
-      while ((await listeners()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(await listeners()).toHaveLength(2);
+      while ((await sessions.count()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await sessions.count()).toBe(2);
 
       const tenant = await createTenant(a.url, 'after-reconnect');
       const idle = await openSocket(b!, tenant.key);
@@ -88,52 +84,32 @@ describe('credential withdrawals between replicas (LISTEN/NOTIFY)', () => {
       // An idle socket has no periodic check: only the notification closes it.
       expect(await idle.closedWithin(KEY_RECHECK_MS)).toBe(4401);
     } finally {
-      await admin.end();
+      await sessions.close();
     }
   });
 });
 
 describe('migration 1767484800000: credential change trigger', () => {
-  let dataSource: { initialize(): Promise<unknown>; destroy(): Promise<void>; createQueryRunner(): any; query(sql: string, params?: unknown[]): Promise<any> };
-  let listener: Client;
-  const received: Record<string, unknown>[] = [];
-
+  let db: ListeningDatabase;
   beforeAll(async () => {
-    const url = await createDatabase();
-    dataSource = new DataSource(dataSourceOptions(url));
-    await dataSource.initialize();
-    listener = new Client({ connectionString: url });
-    await listener.connect();
-    listener.on('notification', (m) => m.channel === CREDENTIAL_CHANGES_CHANNEL && received.push(JSON.parse(m.payload!)));
-    await listener.query(`LISTEN ${CREDENTIAL_CHANGES_CHANNEL}`);
+    db = await listeningDatabase(CREDENTIAL_CHANGES_CHANNEL);
   });
-  afterAll(async () => {
-    await listener?.end();
-    await dataSource?.destroy();
-  });
+  afterAll(() => db?.close());
 
-  /** The notifications that arrive for what `write` commits. */
-  const notified = async (write: () => Promise<unknown>) => {
-    received.length = 0;
-    await write();
-    // A round trip on the listening session: notifications committed before it have arrived.
-    await listener.query('SELECT 1');
-    await new Promise((r) => setTimeout(r, 50));
-    return [...received];
-  };
+  const notified = (write: () => Promise<unknown>) => db.notified(write);
   const insertKey = async (tenantId: string, prefix: string): Promise<string> =>
-    (await dataSource.query(`INSERT INTO api_keys (tenant_id, prefix, key_hash) VALUES ($1, $2, '\\x00') RETURNING id`, [tenantId, prefix]))[0].id;
+    (await db.query(`INSERT INTO api_keys (tenant_id, prefix, key_hash) VALUES ($1, $2, '\\x00') RETURNING id`, [tenantId, prefix]))[0].id;
 
   it('notifies a revocation once and every key of a deleted tenant, never last_used_at', async () => {
-    const [{ id: tenantId }] = await dataSource.query(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
+    const [{ id: tenantId }] = await db.query(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
     const first = await insertKey(tenantId, 'p1');
     const second = await insertKey(tenantId, 'p2');
 
-    expect(await notified(() => dataSource.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [first]))).toEqual([]);
-    expect(await notified(() => dataSource.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [first]))).toEqual([{ op: 'revoke', tenant_id: tenantId, key_id: first }]);
-    expect(await notified(() => dataSource.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [first]))).toEqual([]);
+    expect(await notified(() => db.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1`, [first]))).toEqual([]);
+    expect(await notified(() => db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [first]))).toEqual([{ op: 'revoke', tenant_id: tenantId, key_id: first }]);
+    expect(await notified(() => db.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [first]))).toEqual([]);
 
-    const deletion = await notified(() => dataSource.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]));
+    const deletion = await notified(() => db.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]));
     expect(deletion).toHaveLength(2);
     expect(deletion).toEqual(expect.arrayContaining([
       { op: 'delete', tenant_id: tenantId, key_id: first },
@@ -142,20 +118,15 @@ describe('migration 1767484800000: credential change trigger', () => {
   });
 
   it('drops the triggers and their function on down(), and brings them back on up()', async () => {
-    const Migration = migrations.find((m: { name: string }) => m.name === 'CredentialChangeNotify1767484800000');
     const triggers = async () =>
-      (await dataSource.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = 'api_keys'::regclass ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
+      (await db.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid = 'api_keys'::regclass ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
     const created = ['api_keys_notify_delete', 'api_keys_notify_revoke'];
     expect(await triggers()).toEqual(created);
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new Migration().down(runner);
+    await db.downThenUp('CredentialChangeNotify1767484800000', async () => {
       expect(await triggers()).toEqual([]);
-      expect(await dataSource.query(`SELECT 1 FROM pg_proc WHERE proname = 'chunkserve_notify_credential_change'`)).toEqual([]);
-      await new Migration().up(runner);
-    } finally {
-      await runner.release();
-    }
+      expect(await db.query(`SELECT 1 FROM pg_proc WHERE proname = 'chunkserve_notify_credential_change'`)).toEqual([]);
+    });
     expect(await triggers()).toEqual(created);
   });
+});
 });

@@ -5,16 +5,15 @@
 // unpins everywhere. Also the migration's triggers on their own: what notifies, what does not
 // (the reconcilers' status writes), and down() then up() again.
 import { join } from 'path';
-import { Client } from 'pg';
 
 import { ADMIN_TOKEN, call, createDatabase, createTenant, longSystemPrompt, startApi, type RunningApi } from '../support/api-app';
+import { listenerSessions, listeningDatabase, type ListeningDatabase } from '../support/listening-database';
 
 declare const nativeRequire: NodeRequire;
 const API_DIST = join(__dirname, '../../apps/api/dist');
 const { EngineService } = nativeRequire(join(API_DIST, 'engine/engine.service.js'));
 const { PROMPT_LISTENER_APPLICATION_NAME } = nativeRequire(join(API_DIST, 'prompts/prompt-change-listener.service.js'));
-const { DataSource } = nativeRequire(nativeRequire.resolve('typeorm', { paths: [API_DIST] }));
-const { dataSourceOptions, migrations, PROMPT_CHANGES_CHANNEL } = nativeRequire(nativeRequire.resolve('@chunkserve/persistence', { paths: [API_DIST] }));
+const { PROMPT_CHANGES_CHANNEL } = nativeRequire(nativeRequire.resolve('@chunkserve/persistence', { paths: [API_DIST] }));
 
 /** How long a write on one replica may take to show in another's engine. */
 const PROPAGATION_MS = 2000;
@@ -123,20 +122,17 @@ describe('prompt propagation between replicas (LISTEN/NOTIFY)', () => {
   });
 
   it('reconnects a listener whose session is killed, and catches up with what it missed', async () => {
-    const admin = new Client({ connectionString: databaseUrl });
-    await admin.connect();
+    const sessions = await listenerSessions(databaseUrl, PROMPT_LISTENER_APPLICATION_NAME);
     try {
-      const listeners = async () =>
-        (await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [PROMPT_LISTENER_APPLICATION_NAME])).rows;
-      expect(await listeners()).toHaveLength(2);
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1`, [PROMPT_LISTENER_APPLICATION_NAME]);
+      expect(await sessions.count()).toBe(2);
+      await sessions.killAll();
 
       // Written at once, likely while B's listener is away: its pass after reconnecting finds it.
       const content = longSystemPrompt('Reconnect Ltd', 5);
       expect((await call(a.url, tenant.key, 'POST', '/v1/prompts', { name: 'reconnect', content })).status).toBe(201);
       live.set('reconnect', content);
       await within(5000, 'B pins what was written while its listener was away', pinnedOn(b!, tenant.id, versionHashes(b!, tenant.id, content)));
-      await within(5000, 'both listeners are back', async () => (await listeners()).length === 2);
+      await within(5000, 'both listeners are back', async () => (await sessions.count()) === 2);
 
       // And it listens again: the next write arrives by notification.
       const next = longSystemPrompt('Reconnect Ltd, again', 5);
@@ -144,7 +140,7 @@ describe('prompt propagation between replicas (LISTEN/NOTIFY)', () => {
       live.set('reconnect-2', next);
       expect(await within(PROPAGATION_MS, 'B pins the next write', pinnedOn(b!, tenant.id, versionHashes(b!, tenant.id, next)))).toBeLessThan(PROPAGATION_MS);
     } finally {
-      await admin.end();
+      await sessions.close();
     }
   });
 
@@ -185,43 +181,22 @@ describe('prompt propagation between replicas (LISTEN/NOTIFY)', () => {
 });
 
 describe('migration 1767398400000: prompt change triggers', () => {
-  let url: string;
-  let dataSource: { initialize(): Promise<unknown>; destroy(): Promise<void>; createQueryRunner(): any; query(sql: string, params?: unknown[]): Promise<any> };
-  let listener: Client;
-  const received: Record<string, unknown>[] = [];
-
+  let db: ListeningDatabase;
   beforeAll(async () => {
-    url = await createDatabase();
-    dataSource = new DataSource(dataSourceOptions(url));
-    await dataSource.initialize();
-    listener = new Client({ connectionString: url });
-    await listener.connect();
-    listener.on('notification', (m) => m.channel === PROMPT_CHANGES_CHANNEL && received.push(JSON.parse(m.payload!)));
-    await listener.query(`LISTEN ${PROMPT_CHANGES_CHANNEL}`);
+    db = await listeningDatabase(PROMPT_CHANGES_CHANNEL);
   });
-  afterAll(async () => {
-    await listener?.end();
-    await dataSource?.destroy();
-  });
+  afterAll(() => db?.close());
 
-  /** The notifications that arrive for what `write` commits. */
-  const notified = async (write: () => Promise<unknown>) => {
-    received.length = 0;
-    await write();
-    // A round trip on the listening session: notifications committed before it have arrived.
-    await listener.query('SELECT 1');
-    await new Promise((r) => setTimeout(r, 50));
-    return [...received];
-  };
+  const notified = (write: () => Promise<unknown>) => db.notified(write);
   const triggers = async () =>
-    (await dataSource.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('prompts'::regclass, 'prompt_versions'::regclass) ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
+    (await db.query(`SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN ('prompts'::regclass, 'prompt_versions'::regclass) ORDER BY tgname`)).map((r: { tgname: string }) => r.tgname);
 
   it('notifies what changes the pins, never the status the reconcilers write, and tenant deletion through the cascade', async () => {
-    const [{ id: tenantId }] = await dataSource.query(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
+    const [{ id: tenantId }] = await db.query(`INSERT INTO tenants (name) VALUES ('t') RETURNING id`);
     let promptId = '';
     const insert = await notified(async () => {
-      [{ id: promptId }] = await dataSource.query(`INSERT INTO prompts (tenant_id, name, current_version) VALUES ($1, 'p', 1) RETURNING id`, [tenantId]);
-      await dataSource.query(`INSERT INTO prompt_versions (prompt_id, version, content, tokens, cached_tokens, chunks, status) VALUES ($1, 1, 'a', 1, 0, 1, 'warming')`, [promptId]);
+      [{ id: promptId }] = await db.query(`INSERT INTO prompts (tenant_id, name, current_version) VALUES ($1, 'p', 1) RETURNING id`, [tenantId]);
+      await db.query(`INSERT INTO prompt_versions (prompt_id, version, content, tokens, cached_tokens, chunks, status) VALUES ($1, 1, 'a', 1, 0, 1, 'warming')`, [promptId]);
     });
     expect(insert).toEqual([
       { table: 'prompts', op: 'insert', tenant_id: tenantId, prompt_id: promptId },
@@ -229,36 +204,31 @@ describe('migration 1767398400000: prompt change triggers', () => {
     ]);
 
     // What every replica's reconciler writes after a pass: no notification (it would echo between replicas).
-    expect(await notified(() => dataSource.query(`UPDATE prompt_versions SET status = 'warm', cached_tokens = 1 WHERE prompt_id = $1`, [promptId]))).toEqual([]);
-    expect(await notified(() => dataSource.query(`UPDATE prompt_versions SET status = 'failed', status_detail = 'x' WHERE prompt_id = $1`, [promptId]))).toEqual([]);
-    expect(await notified(() => dataSource.query(`UPDATE prompts SET name = 'renamed', updated_at = now() WHERE id = $1`, [promptId]))).toEqual([]);
+    expect(await notified(() => db.query(`UPDATE prompt_versions SET status = 'warm', cached_tokens = 1 WHERE prompt_id = $1`, [promptId]))).toEqual([]);
+    expect(await notified(() => db.query(`UPDATE prompt_versions SET status = 'failed', status_detail = 'x' WHERE prompt_id = $1`, [promptId]))).toEqual([]);
+    expect(await notified(() => db.query(`UPDATE prompts SET name = 'renamed', updated_at = now() WHERE id = $1`, [promptId]))).toEqual([]);
 
     // An update: a new version, the old one superseded, the current version moved.
     const update = await notified(async () => {
-      await dataSource.query(`INSERT INTO prompt_versions (prompt_id, version, content, tokens, cached_tokens, chunks, status) VALUES ($1, 2, 'b', 1, 0, 1, 'warming')`, [promptId]);
-      await dataSource.query(`UPDATE prompt_versions SET status = 'superseded' WHERE prompt_id = $1 AND version = 1`, [promptId]);
-      await dataSource.query(`UPDATE prompts SET current_version = 2 WHERE id = $1`, [promptId]);
+      await db.query(`INSERT INTO prompt_versions (prompt_id, version, content, tokens, cached_tokens, chunks, status) VALUES ($1, 2, 'b', 1, 0, 1, 'warming')`, [promptId]);
+      await db.query(`UPDATE prompt_versions SET status = 'superseded' WHERE prompt_id = $1 AND version = 1`, [promptId]);
+      await db.query(`UPDATE prompts SET current_version = 2 WHERE id = $1`, [promptId]);
     });
     expect(update.map((n) => `${n.table} ${n.op}`)).toEqual(['prompt_versions insert', 'prompt_versions update', 'prompts update']);
 
-    const deletion = await notified(() => dataSource.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]));
+    const deletion = await notified(() => db.query(`DELETE FROM tenants WHERE id = $1`, [tenantId]));
     expect(deletion).toContainEqual({ table: 'prompts', op: 'delete', tenant_id: tenantId, prompt_id: promptId });
     expect(deletion.filter((n) => n.table === 'prompt_versions').every((n) => n.op === 'delete' && n.prompt_id === promptId)).toBe(true);
   });
 
   it('drops the triggers and their function on down(), and brings them back on up()', async () => {
-    const Migration = migrations.find((m: { name: string }) => m.name === 'PromptChangeNotify1767398400000');
     const created = ['prompt_versions_notify_insert_delete', 'prompt_versions_notify_update', 'prompts_notify_insert_delete', 'prompts_notify_update'];
     expect(await triggers()).toEqual(created);
-    const runner = dataSource.createQueryRunner();
-    try {
-      await new Migration().down(runner);
+    await db.downThenUp('PromptChangeNotify1767398400000', async () => {
       expect(await triggers()).toEqual([]);
-      expect(await dataSource.query(`SELECT 1 FROM pg_proc WHERE proname = 'chunkserve_notify_prompt_change'`)).toEqual([]);
-      await new Migration().up(runner);
-    } finally {
-      await runner.release();
-    }
+      expect(await db.query(`SELECT 1 FROM pg_proc WHERE proname = 'chunkserve_notify_prompt_change'`)).toEqual([]);
+    });
     expect(await triggers()).toEqual(created);
   });
+});
 });
