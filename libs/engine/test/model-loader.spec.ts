@@ -120,6 +120,8 @@ describe('checkpoint loader errors', () => {
     await expect(load({ kvDtype: 'int4' })).rejects.toThrow(/int4/);
     await expect(load({ chunkSize: 0 })).rejects.toThrow(/chunk/i);
     await expect(load({ kvCacheBytes: 1000 })).rejects.toThrow(/pool|chunk/i);
+    // A pool past the machine's memory is refused at load, not committed into the OOM killer.
+    await expect(load({ kvCacheBytes: 2 ** 52 })).rejects.toThrow(/KV pool \(\d+ MiB\) does not fit the memory available \(\d+ MiB.*lower kvCacheBytes/);
     await expect(load({ maxBatch: 0 })).rejects.toThrow(/maxBatch must be at least 1/);
     await expect(load({ device: 'tpu' })).rejects.toThrow(/must be one of auto, cpu, cuda/);
   });

@@ -2,7 +2,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
+#include "cache/kv_cache.h"
+#include "common/available_memory.h"
 #include "common/huge_pages.h"
 
 namespace chunkserve {
@@ -15,6 +18,11 @@ HostChunkStorage::HostChunkStorage(const ChunkLayout& layout, size_t pool_bytes)
   // Whole huge pages: the kernels stream GBs of K/V, and huge pages cut the TLB misses of reading
   // planes scattered over the pool.
   const size_t bytes = (static_cast<size_t>(capacity_) * cb + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  const size_t available = available_memory_bytes();
+  if (available != 0 && bytes > available)
+    throw CacheError("the KV pool (" + std::to_string(bytes >> 20) + " MiB) does not fit the memory available (" +
+                     std::to_string(available >> 20) +
+                     " MiB: MemAvailable, or what the cgroup's limit leaves); lower kvCacheBytes (KV_CACHE_BYTES)");
   base_ = static_cast<uint8_t*>(alloc_streamed(bytes));
   // The whole pool backed now, not page by page as chunks are first written: a prefill step that
   // stored 31 new sequences' first chunks spent 42-46 of its 770-800 ms on those page faults
