@@ -3,11 +3,12 @@
 // builds (run them alternately, several times each):
 //   node native/bench/ab/decode-attention.js [--addon path/to/chunkserve.node] shared   # TPP: GFLOPS of phase 1 and of the step
 //   node native/bench/ab/decode-attention.js [--addon ...] unshared                     # baseline: K/V read GB/s
-//   node native/bench/ab/decode-attention.js [--addon ...] peer                         # TPP in the peer model's decode steps
+//   node native/bench/ab/decode-attention.js [--addon ...] peer [--own N]               # TPP in the peer model's decode steps
 // shared: 32 sequences sharing a 2048-token prompt, 16 layers rotated; unshared: 32 sequences
 // of 1024 own tokens each, 2 layers rotated (0.5 GiB a layer); both 32 heads, head_dim 128.
 // peer: the attention of bench:peers' decode steps (16 query heads on 4 KV heads, head_dim 64,
-// 8 layers; 32 sequences sharing 2048 tokens, each with 40 own tokens after them). Chunk 64, fp16.
+// 8 layers; 32 sequences sharing 2048 tokens, each with N own tokens after them, default 40).
+// Chunk 64, fp16.
 'use strict';
 const path = require('path');
 const argv = process.argv.slice(2);
@@ -17,7 +18,8 @@ const mode = argv.includes('unshared') ? 'unshared' : argv.includes('peer') ? 'p
 
 const peer = mode === 'peer';
 const HEADS = peer ? 16 : 32, KV_HEADS = peer ? 4 : 32, HD = peer ? 64 : 128, CHUNK = 64, BATCH = 32;
-const SHARED = mode === 'unshared' ? 0 : 2048, OWN = peer ? 40 : 0;
+const ownAt = argv.indexOf('--own');
+const SHARED = mode === 'unshared' ? 0 : 2048, OWN = peer ? (ownAt >= 0 ? Number(argv[ownAt + 1]) : 40) : 0;
 const LEN = mode === 'unshared' ? 1024 : SHARED + OWN;
 const N_LAYERS = { shared: 16, unshared: 2, peer: 8 }[mode];
 const chunks = SHARED / CHUNK + BATCH * ((LEN - SHARED) / CHUNK + 2) + 4;
@@ -54,6 +56,6 @@ const flops = 4 * BATCH * HEADS * HD * LEN;
 const phase1Flops = 4 * BATCH * HEADS * HD * SHARED;
 const kvBytes = BATCH * LEN * KV_HEADS * HD * 2 * 2;
 console.log(JSON.stringify(mode !== 'unshared'
-  ? { mode, us_per_step: +(mid.ns / 1e3).toFixed(1), step_gflops: +(flops / mid.ns).toFixed(1), phase1_gflops: +(phase1Flops / mid.phase1Ns).toFixed(1) }
+  ? { mode, us_per_step: +(mid.ns / 1e3).toFixed(1), step_gflops: +(flops / mid.ns).toFixed(1), phase1_gflops: +(phase1Flops / mid.phase1Ns).toFixed(1), phase2_us: +((mid.ns - mid.phase1Ns) / 1e3).toFixed(1) }
   : { mode, us_per_step: +(mid.ns / 1e3).toFixed(1), kv_read_GBps: +(kvBytes / mid.ns).toFixed(1) }));
 cache.dispose();
