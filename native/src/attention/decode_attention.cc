@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "attention/attention_common.h"
+#include "common/two_ended_range.h"
 
 namespace chunkserve {
 
@@ -91,15 +92,26 @@ static void run_phase1(const KvCache& cache, DecodePlan& plan, const AttendKerne
   });
 }
 
-// Phase 2: one task per (sequence, KV head): its own chunks through dv, then the phase-1 segment partials.
+// Phase 2: one task per (sequence, KV head): its own chunks through dv, then the phase-1 segment
+// partials. Its time is the wait for the sequences' own K/V (a task reads one or a few chunks,
+// the first of them cold), so tasks are taken from the two ends of ranges
+// (common/two_ended_range.h) and a task's last chunk prefetches the first chunk of the task its
+// thread runs next.
 static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKernels& kern, int layer, int n_heads,
                        const float* q, float* out, ThreadPool& pool) {
   const DecodeWorkList& w = plan.work();
   const int hd = cache.config().head_dim, nkv = cache.config().n_kv_heads, c = cache.config().chunk_size;
   const int G = n_heads / nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(hd));
-  pool.parallel_for(static_cast<int64_t>(w.n_seqs()) * nkv, [&](int64_t task, int) {
+  // The first chunk of task (i, h) that holds tokens, or -1.
+  const auto first_chunk = [&](int i) -> int {
+    const int x = w.seq_chunk_offset[i];
+    return x < w.seq_chunk_offset[i + 1] && w.seq_len[i] > w.seq_chunk_index[x] * c ? x : -1;
+  };
+  for_each_two_ended(pool, static_cast<int64_t>(w.n_seqs()) * nkv, [&](int64_t task, int64_t after) {
     const int i = static_cast<int>(task / nkv), h = static_cast<int>(task % nkv);
+    const int next_i = after >= 0 ? static_cast<int>(after / nkv) : -1, next_h = after >= 0 ? static_cast<int>(after % nkv) : 0;
+    const int next_x = next_i >= 0 ? first_chunk(next_i) : -1;
     const size_t row = w.dfs_row[i];
     const int32_t len = w.seq_len[i];
     thread_local std::vector<float> qs, o, m, l, s;  // [G][hd], [G][hd], [G], [G], [G][c rounded]
@@ -116,9 +128,12 @@ static void run_phase2(const KvCache& cache, DecodePlan& plan, const AttendKerne
       if (n_tok <= 0) continue;  // the pre-reserved empty tail
       const ChunkId chunk = w.seq_chunks[x];
       const bool more = x + 1 < x_end && len > w.seq_chunk_index[x + 1] * c;  // the next chunk holds tokens
+      // prefetched under this chunk: the task's next chunk, else the next task's first
+      const ChunkId ahead = more ? w.seq_chunks[x + 1] : next_x >= 0 ? w.seq_chunks[next_x] : -1;
+      const int ahead_h = more ? h : next_h;
       kern.dv(qs.data(), G, cache.plane(chunk, layer, 0, h), cache.plane(chunk, layer, 1, h), n_tok, o.data(), m.data(),
-              l.data(), s.data(), more ? cache.plane(w.seq_chunks[x + 1], layer, 0, h) : nullptr,
-              more ? cache.plane(w.seq_chunks[x + 1], layer, 1, h) : nullptr);
+              l.data(), s.data(), ahead >= 0 ? cache.plane(ahead, layer, 0, ahead_h) : nullptr,
+              ahead >= 0 ? cache.plane(ahead, layer, 1, ahead_h) : nullptr);
     }
     for (int x = w.seq_partial_offset[i]; x < w.seq_partial_offset[i + 1]; ++x)
       for (int g = 0; g < G; ++g) {

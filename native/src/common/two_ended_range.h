@@ -5,8 +5,12 @@
 // next item's data early (the decode GEMM prefetches the next panel group into L2, gemm.cc), and
 // the two still finish together, however unevenly they run, without a fixed split.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+
+#include "common/thread_pool.h"
 
 namespace chunkserve {
 
@@ -40,5 +44,30 @@ class TwoEndedRange {
   // cross (front <= back always holds).
   alignas(64) std::atomic<uint64_t> ends_{0};  // front in the low 32 bits, back in the high
 };
+
+// Runs fn(i, next) for every item i in [0, n) on the pool's threads: the items split into one
+// range per pair of threads, each range consumed from its two ends (one thread alone on the last
+// range for an odd thread count); a thread whose range is empty helps the others from their
+// fronts. next: the item this thread takes after i unless another takes it first (i's neighbour
+// in this thread's direction, still there when i starts), or -1; fn may start fetching its data.
+template <class Fn>
+void for_each_two_ended(ThreadPool& pool, int64_t n, Fn&& fn) {
+  const int n_threads = pool.size(), n_ranges = (n_threads + 1) / 2;
+  std::unique_ptr<TwoEndedRange[]> ranges(new TwoEndedRange[n_ranges]);
+  for (int r = 0; r < n_ranges; ++r)
+    ranges[r].reset(static_cast<uint32_t>(n * 2 * r / n_threads),
+                    static_cast<uint32_t>(n * std::min(2 * r + 2, n_threads) / n_threads));
+  const auto drain = [&](TwoEndedRange& range, bool from_back) {
+    for (int64_t i; (i = range.take(from_back)) >= 0;) {
+      const int64_t after = from_back ? i - 1 : i + 1;
+      fn(i, range.holds(after) ? after : int64_t{-1});
+    }
+  };
+  pool.parallel_for(n_threads, [&](int64_t role, int) {
+    const int r = static_cast<int>(role / 2);
+    drain(ranges[r], role % 2 == 1);
+    for (int o = 1; o < n_ranges; ++o) drain(ranges[(r + o) % n_ranges], false);
+  });
+}
 
 }  // namespace chunkserve

@@ -1,7 +1,6 @@
 #include "model/gemm.h"
 
 #include <algorithm>
-#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -143,29 +142,14 @@ void run_whole_x(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, Thr
       p += n_p;
     }
   }
-  const int n_threads = pool.size(), n_ranges = (n_threads + 1) / 2;
-  const int64_t n_groups = static_cast<int64_t>(groups.size());
-  // Range r: the share of threads 2r and 2r + 1 (the last one alone for an odd count).
-  std::unique_ptr<TwoEndedRange[]> ranges(new TwoEndedRange[n_ranges]);
-  for (int r = 0; r < n_ranges; ++r)
-    ranges[r].reset(static_cast<uint32_t>(n_groups * 2 * r / n_threads),
-                    static_cast<uint32_t>(n_groups * std::min(2 * r + 2, n_threads) / n_threads));
-  const auto drain = [&](TwoEndedRange& range, bool from_back) {
-    for (int64_t g; (g = range.take(from_back)) >= 0;) {
-      const int64_t after = from_back ? g - 1 : g + 1;
-      NextBytes next;
-      if (range.holds(after)) {
-        const Group& a = groups[after];
-        next = {jobs[a.job].w->panel(a.p), static_cast<int64_t>(a.n_p * jobs[a.job].w->panel_bytes())};
-      }
-      const Group& gr = groups[g];
-      run_group(x, T, jobs[gr.job], gr.shape, gr.p, gr.n_p, 0, jobs[gr.job].w->cols(), k, next);
+  for_each_two_ended(pool, static_cast<int64_t>(groups.size()), [&](int64_t g, int64_t after) {
+    NextBytes next;
+    if (after >= 0) {
+      const Group& a = groups[after];
+      next = {jobs[a.job].w->panel(a.p), static_cast<int64_t>(a.n_p * jobs[a.job].w->panel_bytes())};
     }
-  };
-  pool.parallel_for(n_threads, [&](int64_t role, int) {
-    const int r = static_cast<int>(role / 2);
-    drain(ranges[r], role % 2 == 1);
-    for (int o = 1; o < n_ranges; ++o) drain(ranges[(r + o) % n_ranges], false);
+    const Group& gr = groups[g];
+    run_group(x, T, jobs[gr.job], gr.shape, gr.p, gr.n_p, 0, jobs[gr.job].w->cols(), k, next);
   });
 }
 

@@ -1,5 +1,10 @@
 // Decode (TPP and the sequence-first baseline) and prefill attention against float64 references
-// on random sharing structures, shapes and dtypes; and TPP reads shared chunks once.
+// on random sharing structures, shapes, dtypes and thread counts; and TPP reads shared chunks once.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <vector>
+
 #include "attention/decode_attention.h"
 #include "attention/prefill_attention.h"
 #include "check.h"
@@ -34,6 +39,10 @@ std::vector<std::vector<int32_t>> random_prompts(Rng& r, int n, int c) {
 }  // namespace
 
 TEST_CASE("decode attention matches float64 for TPP and the baseline on random trees") {
+  // Pools of other sizes than the machine's: phase 2 takes its tasks from the two ends of one
+  // range per pair of threads, a lone thread on the last (common/two_ended_range.h).
+  std::vector<std::unique_ptr<ThreadPool>> pools;
+  for (int n : {1, 3, 5}) pools.push_back(std::make_unique<ThreadPool>(n));
   for (uint64_t seed = 100; seed < 130; ++seed) {
     Rng r(seed);
     KvCacheConfig cfg;
@@ -58,6 +67,10 @@ TEST_CASE("decode attention matches float64 for TPP and the baseline on random t
       // the CPU engine's grouping (longer segments) for a random thread count
       plan.set_segment_policy(cpu_segment_policy(cfg.n_kv_heads, 1 + r.below(4)));
       decode_attention(w.cache, plan, seqs, layer, n_heads, q.data(), out.data());
+      CHECK(check::rel_err(out, ref) < tolerance(cfg.dtype));
+      ThreadPool& pool = *pools[r.below(static_cast<int>(pools.size()))];
+      std::fill(out.begin(), out.end(), NAN);
+      decode_attention(w.cache, plan, seqs, layer, n_heads, q.data(), out.data(), &pool);
       CHECK(check::rel_err(out, ref) < tolerance(cfg.dtype));
     }
   }
