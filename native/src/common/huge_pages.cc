@@ -1,8 +1,8 @@
 #include "common/huge_pages.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <new>
 #include <thread>
 #include <vector>

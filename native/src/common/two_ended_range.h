@@ -2,8 +2,9 @@
 // time, until they meet: one takes begin, begin + 1, ... and the other end - 1, end - 2, ...
 //
 // Why: each thread's next item is the neighbour of its current one, so it can start fetching the
-// next item's data early (the decode GEMM prefetches the next panel group into L2, gemm.cc), and
-// the two still finish together, however unevenly they run, without a fixed split.
+// next item's data early (the decode GEMM prefetches the next panel group into L2, model/gemm.cc;
+// decode attention's phase 2 the next task's first chunk, attention/decode_attention.cc), and the
+// two still finish together, however unevenly they run, without a fixed split.
 #pragma once
 #include <algorithm>
 #include <atomic>

@@ -50,9 +50,8 @@ constexpr int kGemmTasksPerThread = 4;
 
 // Runs the jobs (same X, all of them in one parallel pass: one barrier) on the pool.
 // x: [T][K] with K = every job's w->cols(). tasks_per_thread <= 0: kGemmTasksPerThread (prefill
-// pieces only). Throws
-// std::invalid_argument on a shape mismatch or a matrix packed with another panel width than
-// these kernels use.
+// pieces only). Throws std::invalid_argument on a shape mismatch or a matrix packed with another
+// panel width than these kernels use.
 void gemm(const float* x, int64_t T, const GemmJob* jobs, int n_jobs, ThreadPool& pool,
           const GemmKernels& kernels = gemm_kernels(), int tasks_per_thread = 0);
 

@@ -1,32 +1,16 @@
 // The host chunk pool: backed at once when it fits, and refused with a clear CacheError, before
 // it takes any memory, when it cannot fit what the machine (or the container) has left.
-#include <cstdio>
-#include <fstream>
 #include <string>
 
 #include "cache/chunk_storage.h"
 #include "cache/kv_cache.h"
 #include "check.h"
 #include "common/available_memory.h"
+#include "process_memory.h"
 
 using namespace chunkserve;
-
-static long long mem_total_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key, unit;
-  long long kib = 0;
-  while (f >> key >> kib) {
-    std::getline(f, unit);
-    if (key == "MemTotal:") return kib * 1024;
-  }
-  return -1;
-}
-
-static long long resident_bytes() {
-  std::ifstream f("/proc/self/statm");
-  long long size = 0, resident = 0;
-  return (f >> size >> resident) ? resident * 4096 : -1;
-}
+using check::mem_total_bytes;
+using check::resident_bytes;
 
 static ChunkLayout layout() {
   ChunkLayout l;

@@ -1,23 +1,14 @@
 // commit_pages backs a whole allocation with physical memory at once (the process's resident set
 // grows by its size), from several threads for large ones, and handles sizes off the page grid.
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "check.h"
 #include "common/huge_pages.h"
+#include "process_memory.h"
 
 using namespace chunkserve;
-
-// Resident bytes of this process (Linux: /proc/self/statm, in pages), or -1 where unknown.
-static long long resident_bytes() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return -1;
-  long long size = 0, resident = 0;
-  const int n = std::fscanf(f, "%lld %lld", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * 4096 : -1;
-}
+using check::resident_bytes;
 
 TEST_CASE("a committed allocation is resident at once, not page by page as it is written") {
   const size_t bytes = size_t(200) << 20;  // past 64 MiB: more than one thread touches it

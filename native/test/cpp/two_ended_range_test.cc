@@ -1,5 +1,6 @@
 // TwoEndedRange: two threads taking from opposite ends get every item exactly once, each in its
-// own order (front ascending, back descending), and holds() tells what is left.
+// own order (front ascending, back descending), and holds() tells what is left; for_each_two_ended
+// runs every item once on pools of any size.
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -51,5 +52,24 @@ TEST_CASE("two threads from opposite ends take every item once, each in its orde
     back.join();
     for (uint32_t i = 0; i < n; ++i) CHECK_EQ(hits[i].load(), 1);
     CHECK_EQ(out_of_order.load(), 0);
+  }
+}
+
+TEST_CASE("for_each_two_ended runs every item once on any pool, and next is a neighbour or -1") {
+  check::Rng rng(5);
+  for (int threads : {1, 2, 3, 5}) {
+    ThreadPool pool(threads);
+    for (int trial = 0; trial < 50; ++trial) {
+      const int64_t n = rng.below(300);
+      std::vector<std::atomic<int>> hits(n);
+      std::atomic<int> bad_next{0};
+      for_each_two_ended(pool, n, [&](int64_t i, int64_t next) {
+        hits[i].fetch_add(1);
+        if (next != -1 && next != i - 1 && next != i + 1) bad_next.fetch_add(1);
+        if (next >= n || next < -1) bad_next.fetch_add(1);
+      });
+      for (int64_t i = 0; i < n; ++i) CHECK_EQ(hits[i].load(), 1);
+      CHECK_EQ(bad_next.load(), 0);
+    }
   }
 }
